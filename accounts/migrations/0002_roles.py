@@ -1,0 +1,22 @@
+"""The three roles exist on every installation, so they are made here, not by hand."""
+
+from django.conf import settings
+from django.db import migrations
+
+ROLES = [settings.ROLE_STAFF, settings.ROLE_COMMITTEE, settings.ROLE_METHOD_ADMIN]
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

@@ -1,0 +1,20 @@
+from importlib import import_module
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+# Each app that has demo data offers `<app>.demo.load() -> rows created`, run in this order.
+DEMO_MODULES = ["places.demo", "accounts.demo"]
+
+
+class Command(BaseCommand):
+    help = "Load the Jiangning Road demo data set and demo logins (idempotent: a second run changes nothing)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            for name in DEMO_MODULES:
+                created = import_module(name).load()
+                self.stdout.write(f"{name}: {created} rows created")
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Logins: admin, staff, handbook, committee, haifang / ruziniu-demo")
+        )

@@ -1,0 +1,88 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Neighbourhood(models.Model):
+    """A neighbourhood committee's area (居民区/居委会)."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    address = models.CharField(_("办公地址"), max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("居民区")
+        verbose_name_plural = _("居民区")
+
+    def __str__(self):
+        return self.name
+
+
+class HousingType(models.TextChoices):
+    COMMODITY = "commodity", _("商品房")
+    SOLD_PUBLIC = "sold_public", _("售后公房")
+    OLD_LANE = "old_lane", _("老式里弄")
+    OTHER = "other", _("其他")
+
+
+class PropertyStatus(models.TextChoices):
+    MANAGED = "managed", _("有物业")
+    NONE = "none", _("无物业")
+    BETWEEN = "between", _("物业交接空窗期")
+
+
+class EstateQuerySet(models.QuerySet):
+    def without_property_company(self):
+        return self.exclude(property_status=PropertyStatus.MANAGED)
+
+
+class Estate(models.Model):
+    """A housing estate (小区) inside a neighbourhood."""
+
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.PROTECT, related_name="estates", verbose_name=_("居民区")
+    )
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    housing_type = models.CharField(_("房屋类型"), max_length=20, choices=HousingType, default=HousingType.OTHER)
+    year_built = models.PositiveIntegerField(_("建成年份"), null=True, blank=True)
+    property_status = models.CharField(
+        _("物业状况"), max_length=20, choices=PropertyStatus, default=PropertyStatus.MANAGED
+    )
+    property_company = models.CharField(_("物业公司"), max_length=100, blank=True)
+
+    objects = EstateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("小区")
+        verbose_name_plural = _("小区")
+
+    def __str__(self):
+        return self.name
+
+
+class Building(models.Model):
+    """A building (楼栋) with the facts that make classes of matters findable."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("小区"))
+    number = models.CharField(_("楼号"), max_length=50)
+    floors = models.PositiveIntegerField(_("层数"), null=True, blank=True)
+    elevator_count = models.PositiveIntegerField(_("电梯数"), default=0)
+    elevators_installed_year = models.PositiveIntegerField(_("电梯安装年份"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["estate__name", "number"]
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        constraints = [models.UniqueConstraint(fields=["estate", "number"], name="building_number_unique_in_estate")]
+
+    def __str__(self):
+        return f"{self.estate.name} {self.number}"
+
+    @property
+    def elevator_age(self) -> int | None:
+        if not self.elevator_count or not self.elevators_installed_year:
+            return None
+        return timezone.localdate().year - self.elevators_installed_year
