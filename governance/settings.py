@@ -171,3 +171,8 @@ LOGGING = {
 ROLE_STAFF = "街道工作人员"
 ROLE_COMMITTEE = "居委会"
 ROLE_METHOD_ADMIN = "工作法管理员"
+
+# Case deadlines, in working days (see cases/deadlines.py).
+CASE_FIRST_CONTACT_DAYS = env_int("CASE_FIRST_CONTACT_DAYS", 1, minimum=0)
+CASE_HANDLING_DAYS = env_int("CASE_HANDLING_DAYS", 5, minimum=1)
+CASE_COMPLEX_HANDLING_DAYS = env_int("CASE_COMPLEX_HANDLING_DAYS", 15, minimum=1)

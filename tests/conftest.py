@@ -261,3 +261,64 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reference_data(db):
+    """The standard categories, channels, request types and departments."""
+    from cases import reference
+
+    reference.load()
+
+
+@pytest.fixture
+def elevator_category(reference_data):
+    from cases.models import Category
+
+    return Category.objects.get(parent__name="房屋管理", name="电梯")
+
+
+@pytest.fixture
+def noise_category(reference_data):
+    from cases.models import Category
+
+    return Category.objects.get(parent__name="市容环境", name="油烟噪音")
+
+
+@pytest.fixture
+def method(db):
+    from methods.models import Method
+
+    return Method.objects.create(number=1, name="一线工作法", motto="深入一线，打通每个环节")
+
+
+def make_case(actor, *, neighbourhood, category, **fields):
+    """Log a case through the same service the pages use."""
+    from django.utils import timezone
+
+    from cases.models import Channel, RequestType
+    from cases.services import case_create
+
+    data = {
+        "title": "福安大厦电梯老化需更换",
+        "description": "大楼两部电梯已运行23年，物业撤场，电梯更换和维保无人负责。",
+        "category": category,
+        "neighbourhood": neighbourhood,
+        "received_at": timezone.now() - timezone.timedelta(hours=1),
+        "channel": Channel.objects.order_by("sort_order").first(),
+        "request_type": RequestType.objects.order_by("sort_order").first(),
+        "reporter_name": "杨女士",
+        "reporter_phone": "13812345678",
+    }
+    data.update(fields)
+    return case_create(actor=actor, data=data)
+
+
+@pytest.fixture
+def case(staff_user, neighbourhood, estate, building, elevator_category):
+    return make_case(
+        staff_user, neighbourhood=neighbourhood, category=elevator_category, estate=estate, building=building
+    )
