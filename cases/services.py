@@ -98,6 +98,7 @@ def _log(
     case: Case,
     *,
     actor,
+    at: datetime | None = None,
     kind: str,
     action: str = "",
     note: str = "",
@@ -115,6 +116,7 @@ def _log(
         to_status=to_status,
         changes=changes or [],
         case_version=case.version,
+        created_at=at or timezone.now(),
     )
 
 
@@ -151,8 +153,10 @@ def _set_fields(case: Case, data: dict) -> dict:
 
 
 @transaction.atomic
-def case_create(*, actor, data: dict) -> Case:
-    """Log a new case: number it, compute its deadlines, validate it, write the first timeline line."""
+def case_create(*, actor, data: dict, at: datetime | None = None) -> Case:
+    """Log a new case: number it, compute its deadlines, validate it, write the first timeline line.
+
+    `at` backdates the timeline line (imports and demo data of past cases); the default is now."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -170,7 +174,7 @@ def case_create(*, actor, data: dict) -> Case:
     case.save()
     for name, values in many.items():
         getattr(case, name).set(values)
-    _log(case, actor=actor, kind=EventKind.CREATED, to_status=case.status)
+    _log(case, actor=actor, kind=EventKind.CREATED, to_status=case.status, at=at)
     return case
 
 
@@ -226,8 +230,11 @@ def case_transition(
     assisting_departments=None,
     team=None,
     assignee=None,
+    at: datetime | None = None,
 ) -> Case:
-    """Make one move from the table in cases/workflow.py, with its checks and its timeline line."""
+    """Make one move from the table in cases/workflow.py, with its checks and its timeline line.
+
+    `at` backdates the move (imports and demo data of past cases); the default is now."""
     move = MOVES.get(action)
     if move is None:
         raise IllegalMove(_("未知的操作。"))
@@ -243,7 +250,7 @@ def case_transition(
     if move.needs_note and not note:
         raise CaseError(_("请填写%(action)s的理由或内容。") % {"action": move.label}, field="note")
 
-    from_status, now, changes = case.status, timezone.now(), []
+    from_status, now, changes = case.status, at or timezone.now(), []
     if action == "dispatch":
         if not (lead_department or team or assignee):
             raise CaseError(_("派单时请至少指定主办单位、工作专班或责任人之一。"), field="lead_department")
@@ -313,6 +320,7 @@ def case_transition(
         from_status=from_status if to_status else "",
         to_status=to_status,
         changes=changes,
+        at=now,
     )
     return case
 
