@@ -6,7 +6,7 @@ from accounts import roles
 def site(request):
     user = request.user
     return {
-        "site_name": settings.SITE_NAME,
+        "subdistrict_name": settings.SUBDISTRICT_NAME,
         "user_roles": roles.role_labels(user) if user.is_authenticated else [],
         "is_staff_member": roles.is_staff_member(user),
         "is_method_admin": roles.is_method_admin(user),
