@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from cases.models import Case, CaseEvent, Category, Channel, Department, ExtensionRequest, Holiday, RequestType, Team
+from cases.models import (
+    Case,
+    CaseEvent,
+    Category,
+    Channel,
+    Department,
+    ExtensionRequest,
+    Holiday,
+    PersonalDataAccess,
+    RequestType,
+    Team,
+)
 
 
 @admin.register(Category)
@@ -65,3 +76,22 @@ class CaseAdmin(admin.ModelAdmin):
 class ExtensionRequestAdmin(admin.ModelAdmin):
     list_display = ["case", "days", "status", "requested_at", "decided_at"]
     readonly_fields = ["case", "requested_by", "requested_at", "days", "reason", "decided_by", "decided_at"]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """Who revealed which resident's phone number, and when. Read-only: an audit log."""
+
+    list_display = ["at", "user", "case", "field"]
+    list_filter = ["field"]
+    search_fields = ["user__username", "case__reference"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

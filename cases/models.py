@@ -420,3 +420,23 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"{self.case_id} +{self.days}"
+
+
+class PersonalDataAccess(models.Model):
+    """A record that somebody revealed a resident's personal data on a case (who, when, which field)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("查看人")
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="data_accesses", verbose_name=_("案件"))
+    field = models.CharField(_("字段"), max_length=30)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        indexes = [models.Index(fields=["case", "-at"], name="data_access_case_at")]
+
+    def __str__(self):
+        return f"{self.user} {self.case_id} {self.field} {self.at:%Y-%m-%d %H:%M}"

@@ -175,6 +175,7 @@ def case_create(*, actor, data: dict, at: datetime | None = None) -> Case:
     for name, values in many.items():
         getattr(case, name).set(values)
     _log(case, actor=actor, kind=EventKind.CREATED, to_status=case.status, at=at)
+    _flag_similar_on_commit(case.pk)
     return case
 
 
@@ -206,7 +207,19 @@ def case_update(*, case_id: int, actor, expected_version: int, data: dict) -> Ca
     for name, values in many.items():
         getattr(case, name).set(values)
     _log(case, actor=actor, kind=EventKind.EDITED, changes=changes)
+    if SIMILARITY_INPUTS & {change["field"] for change in changes}:
+        _flag_similar_on_commit(case.pk)
     return case
+
+
+SIMILARITY_INPUTS = {"title", "description", "category", "neighbourhood", "estate", "building", "address"}
+
+
+def _flag_similar_on_commit(case_id: int) -> None:
+    """Once committed, ask the worker for similar cases (matters app); a broker outage is logged, never raised."""
+    from matters.services import enqueue_flag
+
+    transaction.on_commit(lambda: enqueue_flag(case_id))
 
 
 def _current(case: Case, name: str):

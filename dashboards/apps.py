@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
+
+
+def register_sqlite_median(sender, connection, **kwargs):
+    """SQLite has no median aggregate; give each SQLite connection the one the dashboards use."""
+    if connection.vendor == "sqlite":
+        from dashboards.figures import SQLiteMedian
+
+        connection.connection.create_aggregate("dash_median", 1, SQLiteMedian)
 
 
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = _("数据看板")
+
+    def ready(self):
+        connection_created.connect(register_sqlite_median, dispatch_uid="dashboards_sqlite_median")

@@ -113,6 +113,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # lockouts are in the admin (access attempts); no log line per sign-in
 AXES_LOCKOUT_CALLABLE = "ops.auth.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 # Behind a reverse proxy, the number of proxies that append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -197,6 +198,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "ops.tasks.record_heartbeat", "schedule": timedelta(minutes=1)},
+    "similarity-sweep": {"task": "matters.tasks.sweep_similarity", "schedule": timedelta(minutes=5)},
 }
 
 REST_FRAMEWORK = {
@@ -223,6 +225,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every successful sign-in at INFO; lockouts come at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Names of the three roles; the groups are made by accounts/migrations.
@@ -234,3 +238,7 @@ ROLE_METHOD_ADMIN = "工作法管理员"
 CASE_FIRST_CONTACT_DAYS = env_int("CASE_FIRST_CONTACT_DAYS", 1, minimum=0)
 CASE_HANDLING_DAYS = env_int("CASE_HANDLING_DAYS", 5, minimum=1)
 CASE_COMPLEX_HANDLING_DAYS = env_int("CASE_COMPLEX_HANDLING_DAYS", 15, minimum=1)
+
+# Classes of matters (matters/): propose a class when this many open or recent similar cases share a category.
+MATTERS_CLASS_THRESHOLD = env_int("MATTERS_CLASS_THRESHOLD", 3, minimum=2)
+MATTERS_CLASS_RECENT_DAYS = env_int("MATTERS_CLASS_RECENT_DAYS", 90, minimum=1)

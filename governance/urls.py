@@ -7,12 +7,14 @@ from ops.views import healthz
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("cases/import/", include("cases.import_urls")),
     path("cases/", include("cases.urls")),
     path("places/", include("places.urls")),
     path("methods/", include("methods.urls")),
     path("classes/", include("matters.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("api/", include("api.urls")),
+    path("open311/v2/", include("api.open311_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

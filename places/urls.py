@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from places import views
 
 app_name = "places"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("estates/<int:pk>/", views.estate_detail, name="estate"),
+    path("buildings/<int:pk>/", views.building_detail, name="building"),
+]

@@ -1,0 +1,365 @@
+"""Open311 GeoReport v2: categories as services, cases as service requests.
+
+Reading is open to anyone, as the standard expects, and answers no personal data: no resident's
+name or phone, no free-text address; the description only to the api_key of an account that may
+see the case, with phone numbers masked. Posting needs the api_key of a service account.
+"""
+
+import re
+from datetime import timedelta
+from xml.etree import ElementTree
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
+
+from accounts import roles
+from api.errors import validation_body
+from cases.models import OPEN_STATUSES, Case, Category, Channel, RequestType, Status
+from cases.services import CaseError, NotPermitted, case_create
+from cases.validators import mask_phone
+from places.models import Building, Estate, Neighbourhood
+
+MAX_RESULTS = 1000
+DEFAULT_SPAN = timedelta(days=90)
+PHONE_IN_TEXT = re.compile(r"(?<![\d])(?:\+?86)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![\d])")
+CLOSED_STATUSES = [status for status in Status if status not in OPEN_STATUSES]
+
+
+class Open311Error(Exception):
+    def __init__(self, field: str, message: str, code: int = 400):
+        super().__init__(message)
+        self.field, self.message, self.code = field, message, code
+
+
+# --- answers in JSON or XML ----------------------------------------------------------------------
+
+
+def _xml(root: str, item: str, rows: list[dict]) -> bytes:
+    top = ElementTree.Element(root)
+    for row in rows:
+        element = ElementTree.SubElement(top, item)
+        for key, value in row.items():
+            child = ElementTree.SubElement(element, key)
+            if isinstance(value, bool):
+                child.text = "true" if value else "false"
+            elif value is not None:
+                child.text = str(value)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(top, encoding="utf-8")
+
+
+def _answer(rows: list[dict], fmt: str, *, root: str, item: str, status: int = 200) -> HttpResponse:
+    if fmt == "xml":
+        return HttpResponse(_xml(root, item, rows), content_type="text/xml; charset=utf-8", status=status)
+    return JsonResponse(rows, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _error(error: Open311Error, fmt: str) -> HttpResponse:
+    row = {"code": error.code, "description": f"{error.field}: {error.message}", "field": error.field}
+    return _answer([row], fmt, root="errors", item="error", status=error.code)
+
+
+def open311_view(methods: list[str]):
+    """An Open311 endpoint: no sign-in session, no CSRF (systems post with an api_key), errors as Open311 errors."""
+
+    def wrap(view):
+        def inner(request, *args, fmt: str, **kwargs):
+            try:
+                return view(request, *args, fmt=fmt, **kwargs)
+            except Open311Error as error:
+                return _error(error, fmt)
+
+        inner.__name__ = inner.__qualname__ = view.__name__
+        inner.__doc__ = view.__doc__
+        return login_not_required(csrf_exempt(require_http_methods(methods)(inner)))
+
+    return wrap
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def _when(value) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _scrub(text: str) -> str:
+    return PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group(1)), text)
+
+
+def _account(request, *, required: bool):
+    """The service account of the api_key (form field or query parameter), or None."""
+    key = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
+    if not key:
+        if required:
+            raise Open311Error("api_key", _("请提供 api_key。"), 403)
+        return None
+    token = Token.objects.select_related("user").filter(key=key[:40]).first()
+    if token is None or not token.user.is_active:
+        raise Open311Error("api_key", _("api_key 无效。"), 403)
+    return token.user
+
+
+def _request_row(case: Case, *, with_description: bool) -> dict:
+    place = " ".join(part for part in (case.estate.name if case.estate_id else "", _building(case)) if part)
+    return {
+        "service_request_id": case.reference,
+        "status": "open" if case.status in OPEN_STATUSES else "closed",
+        "status_notes": case.get_status_display(),
+        "service_name": case.category.name,
+        "service_code": str(case.category_id),
+        "description": _scrub(f"{case.title}\n{case.description}") if with_description else None,
+        "agency_responsible": case.lead_department.name if case.lead_department_id else None,
+        "service_notice": None,
+        "requested_datetime": _when(case.received_at),
+        "updated_datetime": _when(case.updated_at),
+        "expected_datetime": _when(case.due_at),
+        "address": place or case.neighbourhood.name,
+        "address_id": str(case.building_id) if case.building_id else None,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+    }
+
+
+def _building(case: Case) -> str:
+    return case.building.number if case.building_id else ""
+
+
+def _rows(request, cases) -> list[dict]:
+    account = _account(request, required=False)
+    cases = list(cases.select_related("category", "estate", "building", "neighbourhood", "lead_department"))
+    readable = set()
+    if account is not None:
+        readable = set(
+            Case.objects.visible_to(account).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True)
+        )
+    return [_request_row(case, with_description=case.pk in readable) for case in cases]
+
+
+def _services():
+    return Category.objects.filter(is_active=True).exclude(parent=None).select_related("parent")
+
+
+@open311_view(["GET", "HEAD"])
+def services(request, fmt: str):
+    """Every leaf category (房屋管理›电梯) is a service; its code is the category's id."""
+    rows = [
+        {
+            "service_code": str(category.pk),
+            "service_name": category.name,
+            "description": str(category),
+            "metadata": False,
+            "type": "realtime",
+            "keywords": "",
+            "group": category.parent.name,
+        }
+        for category in _services()
+    ]
+    return _answer(rows, fmt, root="services", item="service")
+
+
+@open311_view(["GET", "HEAD"])
+def service_definition(request, code: str, fmt: str):
+    category = _services().filter(pk=int(code)).first() if code.isdigit() and len(code) < 10 else None
+    if category is None:
+        raise Open311Error("service_code", _("没有这个服务。"), 404)
+    rows = [{"service_code": str(category.pk), "attributes": None}]
+    return _answer(rows, fmt, root="service_definitions", item="service_definition")
+
+
+def _date_param(request, name: str):
+    raw = request.GET.get(name, "").strip().replace(" ", "+")
+    if not raw:
+        return None
+    try:
+        value = parse_datetime(raw)
+    except ValueError:
+        value = None
+    if value is None:
+        raise Open311Error(name, _("请使用 W3C 日期时间格式，如 2026-01-01T00:00:00Z。"))
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _list_param(request, name: str) -> list[str]:
+    return [part.strip() for part in request.GET.get(name, "").split(",") if part.strip()]
+
+
+def _filtered_requests(request):
+    references = _list_param(request, "service_request_id")
+    cases = Case.objects.order_by("-received_at", "-id")
+    if references:
+        # As the standard says: a list of ids overrides every other parameter.
+        return cases.filter(reference__in=references[:MAX_RESULTS])
+    codes = _list_param(request, "service_code")
+    if codes:
+        if not all(code.isdigit() and len(code) < 10 for code in codes):
+            raise Open311Error("service_code", _("服务代码必须是数字。"))
+        cases = cases.filter(category_id__in=[int(code) for code in codes])
+    statuses = set(_list_param(request, "status"))
+    if statuses - {"open", "closed"}:
+        raise Open311Error("status", _("状态只能是 open 或 closed。"))
+    if statuses == {"open"}:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif statuses == {"closed"}:
+        cases = cases.filter(status__in=CLOSED_STATUSES)
+    start, end = _date_param(request, "start_date"), _date_param(request, "end_date")
+    if start and end and end < start:
+        raise Open311Error("end_date", _("结束时间不能早于开始时间。"))
+    if start and end and end - start > DEFAULT_SPAN:
+        raise Open311Error("end_date", _("查询时间跨度不能超过 90 天。"))
+    end = end or (start + DEFAULT_SPAN if start else timezone.now())
+    start = start or end - DEFAULT_SPAN
+    return cases.filter(received_at__gte=start, received_at__lte=end)[:MAX_RESULTS]
+
+
+@open311_view(["GET", "HEAD"])
+def request_detail(request, request_id: str, fmt: str):
+    cases = Case.objects.filter(reference=request_id[:20])
+    rows = _rows(request, cases)
+    if not rows:
+        raise Open311Error("service_request_id", _("没有这个服务请求。"), 404)
+    return _answer(rows, fmt, root="service_requests", item="request")
+
+
+@open311_view(["GET", "HEAD", "POST"])
+def requests_(request, fmt: str):
+    """GET: requests received in a time range (default: the last 90 days). POST: a new one, as a case."""
+    if request.method == "POST":
+        return _post_request(request, fmt)
+    return _answer(_rows(request, _filtered_requests(request)), fmt, root="service_requests", item="request")
+
+
+# --- posting ----------------------------------------------------------------------------------------
+
+
+def _lookup(model, raw: str, field: str, **name_field):
+    """One row by id or by exact name."""
+    raw = raw.strip()
+    found = None
+    if raw.isdigit() and len(raw) < 10:
+        found = model.objects.filter(pk=int(raw)).first()
+    if found is None and name_field:
+        found = model.objects.filter(**{next(iter(name_field)): raw}).first()
+    if found is None:
+        raise Open311Error(field, _("找不到“%(value)s”。") % {"value": raw[:50]})
+    return found
+
+
+def _place(request, account) -> dict:
+    """Where the request is: address_id (a building's id), else attribute[estate], else
+    attribute[neighbourhood], else the committee service account's own neighbourhood."""
+    post = request.POST
+    if post.get("address_id", "").strip():
+        building = _lookup(Building, post["address_id"], "address_id")
+        estate = building.estate
+        return {"building": building, "estate": estate, "neighbourhood": estate.neighbourhood, "_field": "address_id"}
+    if post.get("attribute[estate]", "").strip():
+        estate = _lookup(Estate, post["attribute[estate]"], "attribute[estate]", name=True)
+        return {"estate": estate, "neighbourhood": estate.neighbourhood, "_field": "attribute[estate]"}
+    if post.get("attribute[neighbourhood]", "").strip():
+        hood = _lookup(Neighbourhood, post["attribute[neighbourhood]"], "attribute[neighbourhood]", name=True)
+        return {"neighbourhood": hood, "_field": "attribute[neighbourhood]"}
+    own = roles.committee_neighbourhood_id(account)
+    if own:
+        return {"neighbourhood": Neighbourhood.objects.get(pk=own), "_field": "attribute[neighbourhood]"}
+    raise Open311Error(
+        "address_id", _("请提供 address_id（楼栋编号）、attribute[estate] 或 attribute[neighbourhood]。")
+    )
+
+
+def _text(request, name: str, limit: int, *, required: bool = False) -> str:
+    value = request.POST.get(name, "").strip()
+    if required and not value:
+        raise Open311Error(name, _("必填。"))
+    if len(value) > limit:
+        raise Open311Error(name, _("不能超过 %(limit)s 个字符。") % {"limit": limit})
+    return value
+
+
+def _external_channel() -> Channel:
+    return Channel.objects.get_or_create(code="external", defaults={"name": "外部系统"})[0]
+
+
+def _request_type(request) -> RequestType:
+    """attribute[request_type] (an id or a name such as 投诉), else the first type of the list."""
+    raw = request.POST.get("attribute[request_type]", "")
+    if raw.strip():
+        return _lookup(RequestType, raw, "attribute[request_type]", name=True)
+    first = RequestType.objects.order_by("sort_order", "name").first()
+    if first is None:
+        raise Open311Error("attribute[request_type]", _("系统尚未设置诉求类型。"))
+    return first
+
+
+# Which Open311 field to name when the case service refuses one of the case's fields.
+FIELD_NAMES = {
+    "title": "description",
+    "category": "service_code",
+    "reporter_name": "last_name",
+    "reporter_phone": "phone",
+    "address": "address_string",
+    "external_id": "attribute[external_id]",
+    "request_type": "attribute[request_type]",
+}
+
+
+def _post_request(request, fmt: str) -> HttpResponse:
+    account = _account(request, required=True)
+    if not (roles.is_staff_member(account) or roles.committee_neighbourhood_id(account)):
+        raise Open311Error("api_key", _("该服务账号没有登记案件的角色。"), 403)
+    code = _text(request, "service_code", 9, required=True)
+    category = _services().filter(pk=int(code)).first() if code.isdigit() else None
+    if category is None:
+        raise Open311Error("service_code", _("没有这个服务。"))
+    description = _text(request, "description", 4000, required=True)
+    external_id = _text(request, "attribute[external_id]", 64)
+    if external_id:
+        existing = Case.objects.visible_to(account).filter(external_id=external_id).first()
+        if existing is not None:
+            # The same system sent the same request again (a retry): answer with the case it made.
+            return _answer(
+                [{"service_request_id": existing.reference, "service_notice": "", "account_id": None}],
+                fmt,
+                root="service_requests",
+                item="request",
+                status=200,
+            )
+    place = _place(request, account)
+    place_field = place.pop("_field")
+    name = " ".join(part for part in (_text(request, "first_name", 25), _text(request, "last_name", 25)) if part)
+    data = {
+        "title": description.splitlines()[0][:60],
+        "description": description,
+        "category": category,
+        "channel": _external_channel(),
+        "request_type": _request_type(request),
+        "received_at": timezone.now(),
+        "reporter_name": name,
+        "reporter_phone": _text(request, "phone", 20),
+        "address": _text(request, "address_string", 200),
+        "external_id": external_id or None,
+        **place,
+    }
+    try:
+        case = case_create(actor=account, data=data)
+    except NotPermitted as error:
+        raise Open311Error(place_field if error.field == "neighbourhood" else "api_key", error.message, 403) from None
+    except CaseError as error:
+        raise Open311Error(FIELD_NAMES.get(error.field, error.field or place_field), error.message) from None
+    except ValidationError as error:
+        field, messages = next(iter(validation_body(error).items()))
+        name = FIELD_NAMES.get(field, place_field if field in ("estate", "building", "neighbourhood") else field)
+        raise Open311Error(name, " ".join(messages)) from None
+    except IntegrityError:
+        raise Open311Error("attribute[external_id]", _("该外部编号已被另一案件使用。"), 409) from None
+    row = {"service_request_id": case.reference, "service_notice": "", "account_id": None}
+    return _answer([row], fmt, root="service_requests", item="request", status=201)

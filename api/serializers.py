@@ -1,0 +1,278 @@
+"""What the API shows and accepts. Reads mask residents' phones; writes go through cases.services."""
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts import roles
+from cases import selectors
+from cases.models import Case, Category, Channel, Department, RequestType, Team, Urgency, VisitResult
+from cases.validators import mask_phone
+from cases.workflow import MOVES, moves_from
+from methods.models import Method
+from places.models import Building, Estate, Neighbourhood
+
+# --- reference data --------------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(source="__str__", read_only=True)
+    is_leaf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "full_name", "parent", "is_leaf", "handling_days", "is_complex", "is_active"]
+
+    def get_is_leaf(self, category: Category) -> bool:
+        return category.parent_id is not None
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Channel
+        fields = ["id", "name", "code", "is_active"]
+
+
+class RequestTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestType
+        fields = ["id", "name"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "is_active"]
+
+
+class NeighbourhoodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Neighbourhood
+        fields = ["id", "name", "address"]
+
+
+class EstateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Estate
+        fields = [
+            "id",
+            "name",
+            "neighbourhood",
+            "address",
+            "housing_type",
+            "year_built",
+            "property_status",
+            "property_company",
+        ]
+
+
+class BuildingSerializer(serializers.ModelSerializer):
+    elevator_age = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Building
+        fields = ["id", "estate", "number", "floors", "elevator_count", "elevators_installed_year", "elevator_age"]
+
+
+class MethodSerializer(serializers.ModelSerializer):
+    steps = serializers.ListField(source="step_list", child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Method
+        fields = ["id", "number", "name", "motto", "summary", "when_to_use", "steps", "example", "categories"]
+
+
+# --- cases -----------------------------------------------------------------------------------------
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as the API shows it: the phone is always masked; a confidential resident is hidden from
+    committees (the same rule as the case page)."""
+
+    category_name = serializers.CharField(source="category.__str__", read_only=True)
+    neighbourhood_name = serializers.CharField(source="neighbourhood.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    reporter_name = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+    visit_result = serializers.CharField(read_only=True, help_text=_("satisfied、basically、unsatisfied 或空"))
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "external_id",
+            "title",
+            "description",
+            "request_type",
+            "category",
+            "category_name",
+            "channel",
+            "received_at",
+            "urgency",
+            "reporter_name",
+            "reporter_phone",
+            "reporter_confidential",
+            "neighbourhood",
+            "neighbourhood_name",
+            "estate",
+            "building",
+            "address",
+            "lead_department",
+            "assisting_departments",
+            "team",
+            "assignee",
+            "method",
+            "status",
+            "status_display",
+            "is_overdue",
+            "first_contact_due",
+            "due_at",
+            "accepted_at",
+            "resolved_at",
+            "closed_at",
+            "resolution",
+            "visit_result",
+            "rework_count",
+            "allowed_actions",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _user(self):
+        return self.context["request"].user
+
+    def get_reporter_name(self, case: Case) -> str:
+        return case.reporter_name if selectors.can_see_reporter(self._user(), case) else ""
+
+    def get_reporter_phone(self, case: Case) -> str:
+        return mask_phone(case.reporter_phone) if selectors.can_see_reporter(self._user(), case) else ""
+
+    def get_allowed_actions(self, case: Case) -> list[str]:
+        return moves_from(case.status, is_staff=roles.is_staff_member(self._user()))
+
+
+def _active(model):
+    return model.objects.filter(is_active=True)
+
+
+class CaseWriteSerializer(serializers.Serializer):
+    """The editable fields of a case (cases.services.EDITABLE_FIELDS); ids for every relation."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.exclude(parent=None))
+    neighbourhood = serializers.PrimaryKeyRelatedField(queryset=Neighbourhood.objects.all())
+    received_at = serializers.DateTimeField(required=False)
+    request_type = serializers.PrimaryKeyRelatedField(queryset=RequestType.objects.all())
+    channel = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.filter(is_active=True))
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, write_only=True)
+    reporter_confidential = serializers.BooleanField(required=False)
+    estate = serializers.PrimaryKeyRelatedField(queryset=Estate.objects.all(), required=False, allow_null=True)
+    building = serializers.PrimaryKeyRelatedField(queryset=Building.objects.all(), required=False, allow_null=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    lead_department = serializers.PrimaryKeyRelatedField(queryset=_active(Department), required=False, allow_null=True)
+    assisting_departments = serializers.PrimaryKeyRelatedField(queryset=_active(Department), many=True, required=False)
+    team = serializers.PrimaryKeyRelatedField(queryset=_active(Team), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+    method = serializers.PrimaryKeyRelatedField(queryset=Method.objects.in_use(), required=False, allow_null=True)
+    external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+
+    def validate_received_at(self, value):
+        if value > timezone.now() + timezone.timedelta(minutes=5):
+            raise serializers.ValidationError(_("受理时间不能晚于现在。"))
+        return value
+
+    def for_create(self) -> dict:
+        data = dict(self.validated_data)
+        data.setdefault("received_at", timezone.now())
+        return data
+
+
+class CaseUpdateSerializer(CaseWriteSerializer):
+    """A partial edit; `version` is the version the client last read (optimistic locking)."""
+
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "version":
+                field.required = False
+
+
+class MoveSerializer(serializers.Serializer):
+    """One status move from the table in cases/workflow.py."""
+
+    action = serializers.ChoiceField(choices=[(name, move.label) for name, move in MOVES.items()])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    method = serializers.PrimaryKeyRelatedField(queryset=Method.objects.in_use(), required=False, allow_null=True)
+    visit_result = serializers.ChoiceField(choices=VisitResult.choices, required=False, allow_blank=True, default="")
+    lead_department = serializers.PrimaryKeyRelatedField(queryset=_active(Department), required=False, allow_null=True)
+    assisting_departments = serializers.PrimaryKeyRelatedField(
+        queryset=_active(Department), many=True, required=False, allow_null=True
+    )
+    team = serializers.PrimaryKeyRelatedField(queryset=_active(Team), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text=_("可选：客户端读到的版本号，已过时则返回 409")
+    )
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class StaleEventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    action = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    note = serializers.CharField()
+    changes = ChangeSerializer(many=True)
+    case_version = serializers.IntegerField()
+
+
+class ConflictSerializer(serializers.Serializer):
+    """409: the case changed since the client read it."""
+
+    detail = serializers.CharField()
+    version = serializers.ListField(child=serializers.CharField(), required=False)
+    current_version = serializers.IntegerField(required=False, help_text=_("版本冲突时：案件的当前版本号"))
+    changes = StaleEventSerializer(many=True, required=False, help_text=_("版本冲突时：此后的每一次修改"))
+
+
+def stale_event_data(event, *, user, case: Case) -> dict:
+    """One timeline line for a 409 answer, with the resident's data as masked as anywhere else."""
+    visible = selectors.can_see_reporter(user, case)
+    changes = []
+    for change in event.changes:
+        if change.get("field") == "reporter_phone":
+            change = {**change, "old": mask_phone(change["old"]), "new": mask_phone(change["new"])}
+        if change.get("field") in ("reporter_phone", "reporter_name") and not visible:
+            change = {**change, "old": "", "new": ""}
+        changes.append(change)
+    return {
+        "kind": event.kind,
+        "action": event.action,
+        "actor": str(event.actor) if event.actor_id else None,
+        "created_at": event.created_at,
+        "note": event.note,
+        "changes": changes,
+        "case_version": event.case_version,
+    }

@@ -1,0 +1,130 @@
+"""Reads of cases that cross relations or permissions. Every page fetches through these."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts import roles
+from cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PersonalDataAccess, Status
+from places.models import Building, Estate, Neighbourhood
+
+# Everything a list row shows, fetched in the same query as the row (no query per row).
+LIST_RELATED = [
+    "category__parent",
+    "channel",
+    "request_type",
+    "neighbourhood",
+    "estate",
+    "building__estate",
+    "team",
+    "assignee",
+    "method",
+    "lead_department",
+]
+
+
+def cases_for(user) -> QuerySet[Case]:
+    """The cases `user` may see, with what a list row needs."""
+    return Case.objects.visible_to(user).select_related(*LIST_RELATED)
+
+
+def case_for(user, pk: int) -> Case:
+    """One case `user` may see, or 404 (another neighbourhood's case does not exist for a committee)."""
+    return get_object_or_404(cases_for(user).prefetch_related("assisting_departments"), pk=pk)
+
+
+def extension_for(user, pk: int) -> ExtensionRequest:
+    """One extension request on a case `user` may see, or 404."""
+    return get_object_or_404(ExtensionRequest.objects.filter(case__in=Case.objects.visible_to(user)), pk=pk)
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    """Every line of the case's timeline, newest first."""
+    return case.events.select_related("actor").order_by("-created_at", "-id")
+
+
+def case_extensions(case: Case) -> QuerySet[ExtensionRequest]:
+    return case.extensions.select_related("requested_by", "decided_by").order_by("-requested_at")
+
+
+def pending_extension(case: Case) -> ExtensionRequest | None:
+    return case.extensions.filter(status=ExtensionStatus.PENDING).first()
+
+
+def can_see_reporter(user, case: Case) -> bool:
+    """A confidential resident is shown to street-office staff only."""
+    return not case.reporter_confidential or roles.is_staff_member(user)
+
+
+def record_phone_reveal(user, case: Case) -> PersonalDataAccess:
+    """Log that `user` looked at the resident's phone number of `case`."""
+    return PersonalDataAccess.objects.create(user=user, case=case, field="reporter_phone")
+
+
+def neighbourhoods_for(user) -> QuerySet[Neighbourhood]:
+    hood = roles.committee_neighbourhood_id(user)
+    if roles.is_staff_member(user):
+        return Neighbourhood.objects.all()
+    return Neighbourhood.objects.filter(pk=hood) if hood else Neighbourhood.objects.none()
+
+
+def estates_for(user, neighbourhood_id=None) -> QuerySet[Estate]:
+    estates = Estate.objects.filter(neighbourhood__in=neighbourhoods_for(user))
+    return estates.filter(neighbourhood_id=neighbourhood_id) if neighbourhood_id else estates
+
+
+def buildings_for(user, estate_id=None) -> QuerySet[Building]:
+    buildings = Building.objects.filter(estate__in=estates_for(user)).select_related("estate")
+    return buildings.filter(estate_id=estate_id) if estate_id else buildings
+
+
+def estate_for(user, pk: int) -> Estate:
+    return get_object_or_404(estates_for(user).select_related("neighbourhood"), pk=pk)
+
+
+def building_for(user, pk: int) -> Building:
+    return get_object_or_404(buildings_for(user).select_related("estate__neighbourhood"), pk=pk)
+
+
+def case_workers() -> QuerySet:
+    """People a case can be assigned to: active users with a role."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=[roles.STAFF, roles.COMMITTEE]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def my_work(user, limit: int = 10) -> dict:
+    """The home page of one person: their open cases, overdue ones, and cases waiting for them."""
+    visible = cases_for(user)
+    now = timezone.now()
+    mine = visible.open().filter(Q(assignee=user) | Q(team__members=user)).distinct()
+    to_accept = visible.filter(status=Status.DISPATCHED, assignee=user)
+    waiting = {"to_accept": to_accept}
+    if roles.is_staff_member(user):
+        waiting["to_dispatch"] = visible.filter(status=Status.NEW)
+        waiting["to_visit"] = visible.filter(status=Status.RESOLVED)
+    elif roles.is_committee_member(user):
+        waiting["to_visit"] = visible.filter(status=Status.RESOLVED)
+    extensions = ExtensionRequest.objects.none()
+    if roles.is_staff_member(user):
+        extensions = (
+            ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
+            .select_related("case", "requested_by")
+            .order_by("requested_at")
+        )
+    overdue_all = visible.overdue(now)
+    # A committee watches its whole neighbourhood; a staff member their own and their teams' cases.
+    overdue = overdue_all if roles.is_committee_member(user) else mine.overdue(now)
+    return {
+        "mine": mine.order_by("due_at", "-id")[:limit],
+        "mine_count": mine.count(),
+        "overdue": overdue.order_by("due_at")[:limit],
+        "overdue_count": overdue_all.count(),
+        "waiting": {key: (qs.order_by("received_at")[:limit], qs.count()) for key, qs in waiting.items()},
+        "extensions": extensions[:limit],
+    }

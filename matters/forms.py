@@ -1,0 +1,105 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Category, Team
+from matters.models import MatterClass
+
+
+class ClassForm(forms.ModelForm):
+    """Rename a class and set its method, team, screening profile and target."""
+
+    class Meta:
+        model = MatterClass
+        fields = [
+            "title",
+            "root_problem",
+            "category",
+            "method",
+            "team",
+            "housing_type",
+            "min_elevator_age",
+            "without_property_company",
+            "target_count",
+            "target_year",
+            "target_unit",
+        ]
+        widgets = {"root_problem": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(parent__isnull=False).select_related("parent")
+        self.fields["team"].queryset = Team.objects.filter(is_active=True)
+
+
+class RouteForm(forms.Form):
+    steps = forms.CharField(
+        label=_("通关图"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("每行一步，按顺序：步骤 | 责任方，例如“业主表决 | 业委会”"),
+    )
+
+    def clean_steps(self) -> list[tuple[str, str]]:
+        steps = []
+        for line in self.cleaned_data["steps"].splitlines():
+            if not line.strip():
+                continue
+            name, _sep, responsible = line.partition("|")
+            if not name.strip():
+                raise forms.ValidationError(_("每一步都需要名称。"))
+            steps.append((name.strip(), responsible.strip()))
+        if not steps:
+            raise forms.ValidationError(_("请至少填写一步。"))
+        return steps
+
+
+class MergeForm(forms.Form):
+    into = forms.ModelChoiceField(label=_("并入"), queryset=MatterClass.objects.none())
+
+    def __init__(self, *args, matter_class: MatterClass, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = MatterClass.objects.active().exclude(pk=matter_class.pk)
+
+
+class SplitForm(forms.Form):
+    title = forms.CharField(label=_("新类事名称"), max_length=100)
+    cases = forms.TypedMultipleChoiceField(label=_("拆分出去的案件"), coerce=int, choices=())
+
+    def __init__(self, *args, member_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = member_choices
+
+
+class BatchForm(forms.Form):
+    ACTIONS = [("team", _("指派工作专班")), ("route", _("套用通关图")), ("note", _("发布备注"))]
+    action = forms.ChoiceField(choices=ACTIONS)
+    team = forms.ModelChoiceField(label=_("工作专班"), queryset=Team.objects.filter(is_active=True), required=False)
+    note = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "team" and not data.get("team"):
+            self.add_error("team", _("请选择工作专班。"))
+        if data.get("action") == "note" and not (data.get("note") or "").strip():
+            self.add_error("note", _("请填写备注内容。"))
+        return data
+
+
+class MemberStepForm(forms.Form):
+    step = forms.IntegerField(required=False)
+    completed = forms.BooleanField(required=False)
+
+
+class ScreenForm(forms.Form):
+    buildings = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    estates = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+
+    def __init__(self, *args, buildings, estates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buildings"].choices = [(b.pk, str(b)) for b in buildings]
+        self.fields["estates"].choices = [(e.pk, str(e)) for e in estates]
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("buildings") or data.get("estates")):
+            raise forms.ValidationError(_("请至少选择一个楼栋或小区。"))
+        return data

@@ -1,0 +1,204 @@
+"""Reads of the matters app that cross permissions and relations."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts import roles
+from cases.models import Case
+from matters import similarity, text
+from matters.models import CaseLink, ClassStatus, LinkKind, LinkStatus, MatterClass, Membership
+from places.models import Building, Estate, PropertyStatus
+
+
+@dataclass
+class SimilarCase:
+    link: CaseLink | None
+    case: Case
+    kind: str
+    score: float
+    reasons: list[str]
+
+
+def similar_cases(user, case: Case, *, limit: int = 20) -> list[SimilarCase]:
+    """The links of `case` to cases `user` may see, best first; rejected pairs are left out."""
+    links = list(CaseLink.objects.involving(case.pk).shown().order_by("-score", "pk")[: limit * 3])
+    visible = Case.objects.visible_to(user).filter(pk__in=[link.other(case.pk) for link in links])
+    others = {c.pk: c for c in visible.select_related("estate", "category__parent")}
+    result = [
+        SimilarCase(link, others[link.other(case.pk)], link.kind, link.score, link.reasons)
+        for link in links
+        if link.other(case.pk) in others
+    ]
+    return result[:limit]
+
+
+def class_of(case: Case) -> MatterClass | None:
+    membership = (
+        Membership.objects.filter(case=case, matter_class__status__in=[ClassStatus.PROPOSED, ClassStatus.CONFIRMED])
+        .select_related("matter_class")
+        .first()
+    )
+    return membership.matter_class if membership else None
+
+
+def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
+    """Open cases that look like the same matter as an unsaved case being typed (nothing is written)."""
+    vector = _draft_vector(draft)
+    if not vector:
+        return []
+    draft.pk = 0
+    ids = similarity.candidate_ids(draft, vector, limit=similarity.CANDIDATES)
+    ids += list(similarity._place_candidate_ids(draft))
+    candidates = (
+        Case.objects.visible_to(user)
+        .open()
+        .filter(pk__in=set(ids))
+        .select_related("category__parent", "estate", "building", "signature")
+    )
+    found = []
+    for other in candidates:
+        other_vector = getattr(getattr(other, "signature", None), "vector", None) or {}
+        score = text.cosine(vector, other_vector)
+        match = similarity.judge(draft, other, score, text.shared_terms(vector, other_vector))
+        if match and match.kind == LinkKind.SAME_MATTER:
+            found.append(SimilarCase(None, other, match.kind, match.score, match.reasons))
+    found.sort(key=lambda item: -item.score)
+    return found[:limit]
+
+
+def _draft_vector(draft: Case) -> dict[str, float]:
+    from matters.models import IndexStats, Term
+
+    bag = text.tokens(draft.title, draft.description, text.registry_place_names())
+    if not bag:
+        return {}
+    dfs = dict(Term.objects.filter(text__in=set(bag)).values_list("text", "df"))
+    documents = IndexStats.objects.filter(pk=1).values_list("documents", flat=True).first() or 0
+    return text.weigh(bag, dfs, documents)
+
+
+# --- classes -------------------------------------------------------------------------------------
+
+
+def visible_members(user, matter_class: MatterClass):
+    """Member cases `user` may see: all for staff, their own neighbourhood's for a committee member."""
+    return Case.objects.visible_to(user).filter(class_memberships__matter_class=matter_class)
+
+
+def classes_for(user):
+    """Classes a person may look at: staff and committee members see every active class."""
+    if not (roles.is_staff_member(user) or roles.is_committee_member(user)):
+        return MatterClass.objects.none()
+    return MatterClass.objects.exclude(status=ClassStatus.MERGED)
+
+
+def get_class(user, pk: int) -> MatterClass:
+    return get_object_or_404(classes_for(user).select_related("category__parent", "method", "team"), pk=pk)
+
+
+def ranked_classes(user, *, include_dismissed: bool = False) -> list[MatterClass]:
+    """Classes ranked by size and by growth this month: the hot problems of the sub-district."""
+    month_start = timezone.localdate().replace(day=1)
+    since = timezone.make_aware(datetime.combine(month_start, time.min))
+    visible = Case.objects.visible_to(user).values("pk")
+    qs = classes_for(user)
+    if not include_dismissed:
+        qs = qs.exclude(status=ClassStatus.DISMISSED)
+    qs = qs.select_related("category__parent").annotate(
+        size=Count("memberships", distinct=True),
+        visible_size=Count("memberships", filter=Q(memberships__case__in=visible), distinct=True),
+        growth=Count("memberships", filter=Q(memberships__case__received_at__gte=since), distinct=True),
+        done=Count(
+            "memberships",
+            filter=Q(memberships__completed=True) | Q(memberships__case__status__in=["resolved", "closed"]),
+            distinct=True,
+        ),
+    )
+    return sorted(qs, key=lambda c: (-c.growth, -c.size, -c.pk))
+
+
+def class_progress(matter_class: MatterClass) -> dict:
+    """Done members (in the target year, if one is set) against the target."""
+    members = Membership.objects.filter(matter_class=matter_class)
+    done = members.done()
+    if matter_class.target_year:
+        year = matter_class.target_year
+        done = done.filter(
+            Q(case__resolved_at__year=year) | Q(case__resolved_at__isnull=True, case__received_at__year=year)
+        )
+    count = done.count()
+    target = matter_class.target_count or 0
+    return {
+        "done": count,
+        "target": target,
+        "members": members.count(),
+        "percent": min(100, round(100 * count / target)) if target else None,
+    }
+
+
+def route_board(user, matter_class: MatterClass) -> list[dict]:
+    """Each step of the route with the visible member cases standing on it (and those not yet on it)."""
+    members = (
+        Membership.objects.filter(matter_class=matter_class, case__in=Case.objects.visible_to(user))
+        .select_related("case__estate", "case__building", "step")
+        .order_by("case__received_at")
+    )
+    by_step: dict = {}
+    for membership in members:
+        key = "done" if membership.completed else membership.step_id
+        by_step.setdefault(key, []).append(membership)
+    columns = [{"step": None, "members": by_step.get(None, [])}]
+    columns += [{"step": step, "members": by_step.get(step.pk, [])} for step in matter_class.steps.all()]
+    columns.append({"step": "done", "members": by_step.get("done", [])})
+    return columns
+
+
+def screening_candidates(matter_class: MatterClass) -> tuple[list[Building], list[Estate]]:
+    """Buildings (when the profile names an elevator age) or estates matching the class's profile that have no
+    case of the class's category yet, and are not already members."""
+    estates = Estate.objects.select_related("neighbourhood")
+    if matter_class.housing_type:
+        estates = estates.filter(housing_type=matter_class.housing_type)
+    if matter_class.without_property_company:
+        estates = estates.exclude(property_status=PropertyStatus.MANAGED)
+    with_case = Case.objects.filter(class_memberships__matter_class=matter_class)
+    if matter_class.category_id:
+        with_case = Case.objects.filter(Q(category_id=matter_class.category_id) | Q(pk__in=with_case.values("pk")))
+    if matter_class.min_elevator_age:
+        newest_year = timezone.localdate().year - matter_class.min_elevator_age
+        buildings = (
+            Building.objects.filter(estate__in=estates, elevator_count__gt=0, elevators_installed_year__lte=newest_year)
+            .exclude(pk__in=with_case.filter(building__isnull=False).values("building_id"))
+            .select_related("estate__neighbourhood")
+            .order_by("estate__name", "number")
+        )
+        return list(buildings), []
+    if not (matter_class.housing_type or matter_class.without_property_company):
+        return [], []
+    return [], list(estates.exclude(pk__in=with_case.filter(estate__isnull=False).values("estate_id")))
+
+
+def link_counts() -> dict:
+    """Confirmations and rejections per kind, so that thresholds can be checked against staff decisions."""
+    rows = CaseLink.objects.values("kind", "status").annotate(n=Count("pk"))
+    counts = {kind: dict.fromkeys(LinkStatus.values, 0) for kind in LinkKind.values}
+    for row in rows:
+        counts[row["kind"]][row["status"]] = row["n"]
+    table = []
+    for kind in LinkKind:
+        c = counts[kind.value]
+        decided = c[LinkStatus.CONFIRMED] + c[LinkStatus.REJECTED]
+        table.append(
+            {
+                "kind": kind.label,
+                "suggested": c[LinkStatus.SUGGESTED],
+                "confirmed": c[LinkStatus.CONFIRMED],
+                "rejected": c[LinkStatus.REJECTED],
+                "precision": round(100 * c[LinkStatus.CONFIRMED] / decided) if decided else None,
+            }
+        )
+    return {"rows": table, "recent": timezone.now() - timedelta(days=30)}

@@ -1,0 +1,265 @@
+"""Turning a case's Chinese text into weighted tokens.
+
+Chosen by measurement on 4,270 real residents' messages (bench/similarity.py): jieba words without stop words
+(the title counted twice) plus the title's character bigrams, sublinear TF-IDF, cosine. Place names are cut out
+first: the registry's estate, neighbourhood and street names and generic place tokens (3号楼, 1088弄, A3区), so
+that the text says what the problem is, not where it is; the place is compared through the case's own fields.
+"""
+
+import hashlib
+import logging
+import math
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+STOP_WORDS = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "我",
+        "我们",
+        "和",
+        "有",
+        "也",
+        "都",
+        "就",
+        "不",
+        "对",
+        "这",
+        "那",
+        "要",
+        "被",
+        "为",
+        "与",
+        "及",
+        "等",
+        "但",
+        "还",
+        "而",
+        "一个",
+        "没有",
+        "什么",
+        "可以",
+        "已经",
+        "问题",
+        "请",
+        "希望",
+        "政府",
+        "相关",
+        "部门",
+        "领导",
+        "您好",
+        "你好",
+        "尊敬",
+        "反映",
+        "现在",
+        "目前",
+        "进行",
+        "情况",
+        "如何",
+        "能否",
+        "是否",
+        "怎么",
+        "这个",
+        "一直",
+        "因为",
+        "所以",
+        "如果",
+        "由于",
+        "其中",
+        "并且",
+        "以及",
+        "以上",
+        "谢谢",
+        "非常",
+        "严重",
+        "多次",
+        "今年",
+        "去年",
+        "一下",
+        "一些",
+        "这些",
+        "那些",
+        "他们",
+        "你们",
+        "自己",
+        "给",
+        "让",
+        "把",
+        "从",
+        "到",
+        "向",
+        "于",
+        "又",
+        "很",
+        "更",
+        "最",
+        "及时",
+        "尽快",
+        "解决",
+        "处理",
+        "投诉",
+        "咨询",
+        "建议",
+        "关于",
+        "请问",
+        "为什么",
+        "居民",
+        "业主",
+        "小区",
+        "大楼",
+        "楼栋",
+        "居委会",
+        "居民区",
+        "街道",
+        "社区",
+        "本人",
+        "家里",
+        "时候",
+        "时间",
+        "出现",
+        "导致",
+        "造成",
+        "需要",
+        "要求",
+        "影响",
+        "无法",
+        "不能",
+        "知道",
+        "觉得",
+        "告诉",
+    ]
+)
+# Generic place tokens: building and house numbers, lanes, masked districts of the benchmark data.
+GENERIC_PLACE = re.compile(
+    r"[0-9０-９一二三四五六七八九十百甲乙丙丁A-Za-z]+\s*(?:号楼|号|栋|幢|弄|室|单元|座|楼|层|期|区|支弄)"
+    r"|[A-Z]\d*[市区县]|西地省|上海市?|静安区?"
+)
+PLACE_SUFFIXES = ("小区", "花园", "新村", "公寓", "大厦", "大楼", "家园", "新苑", "广场", "新城", "居委会", "居民区")
+_TOKEN_NOISE = re.compile(r"^[\W\d_A-Za-z]+$")
+_BIGRAM_SPLIT = re.compile(r"[\W\d_A-Za-z]+")
+TITLE_REPEAT = 2
+
+
+def place_names(names: Iterable[str]) -> list[str]:
+    """Registry names and their stems (福安大厦 → 福安大厦, 福安), longest first, ready to cut out of text."""
+    out = set()
+    for name in names:
+        name = (name or "").strip()
+        if len(name) < 2:
+            continue
+        out.add(name)
+        for suffix in PLACE_SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                out.add(name[: -len(suffix)])
+        # Road names inside addresses: 江宁路1088弄 → 江宁路.
+        out.update(match for match in re.findall(r"[\u4e00-\u9fff]{2,5}?[路街巷]", name) if len(match) >= 3)
+    return sorted(out, key=len, reverse=True)
+
+
+def strip_places(text: str, names: list[str]) -> str:
+    for name in names:
+        if name in text:
+            text = text.replace(name, " ")
+    return GENERIC_PLACE.sub(" ", text)
+
+
+def words(text: str) -> list[str]:
+    return [w for w in jieba.lcut(text) if len(w) > 1 and w not in STOP_WORDS and not _TOKEN_NOISE.match(w)]
+
+
+def bigrams(text: str) -> list[str]:
+    out = []
+    for run in _BIGRAM_SPLIT.split(text):
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def tokens(title: str, description: str, places: list[str] = ()) -> list[str]:
+    """The bag of tokens of a case (repeated tokens count)."""
+    title = strip_places(title or "", list(places))
+    description = strip_places(description or "", list(places))
+    return [token[:40] for token in words(title) * TITLE_REPEAT + words(description) + bigrams(title)]
+
+
+def idf(df: int, documents: int) -> float:
+    # Smoothed so that a tiny index (a new installation, a test) still gives sensible weights.
+    return math.log(1 + max(documents, 1) / max(df, 1))
+
+
+def weigh(bag: list[str], df: dict[str, int], documents: int) -> dict[str, float]:
+    """Sublinear TF × IDF, L2-normalised."""
+    counts = Counter(bag)
+    raw = {t: (1 + math.log(c)) * idf(df.get(t, 0) + 1, documents + 1) for t, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
+    return {t: v / norm for t, v in raw.items()}
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b[t] for t, v in a.items() if t in b)
+
+
+def is_word(token: str) -> bool:
+    """A dictionary word (电梯, 更换) rather than a bigram that straddles two words (中适)."""
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ.get(token, 0) > 0
+
+
+def shared_terms(a: dict[str, float], b: dict[str, float], limit: int = 3) -> list[str]:
+    """The dictionary words that contribute most to the cosine (then other tokens), for a reader."""
+    common = [(is_word(t), a[t] * b[t], t) for t in a if t in b]
+    common.sort(reverse=True)
+    common = [(weight, t) for _, weight, t in common]
+    picked: list[str] = []
+    for _, token in common:
+        if any(token in other or other in token for other in picked):
+            continue
+        picked.append(token)
+        if len(picked) == limit:
+            break
+    return picked
+
+
+def content_hash(*parts) -> str:
+    return hashlib.sha256("\x1f".join(str(p or "") for p in parts).encode()).hexdigest()
+
+
+# --- the registry's place names, cached per process for a short while ---------------------------
+
+_cache: dict = {"at": 0.0, "key": None, "names": []}
+_lock = threading.Lock()
+REGISTRY_TTL = 300
+
+
+def registry_place_names() -> list[str]:
+    """Estate names and addresses and neighbourhood names from places.models; rebuilt when the registry grows,
+    and every few minutes (renames)."""
+    from django.db.models import Count, Max
+
+    from places.models import Estate, Neighbourhood
+
+    key = (
+        tuple(Estate.objects.aggregate(n=Count("id"), m=Max("id")).values()),
+        tuple(Neighbourhood.objects.aggregate(n=Count("id"), m=Max("id")).values()),
+    )
+    with _lock:
+        if _cache["key"] == key and time.monotonic() - _cache["at"] < REGISTRY_TTL:
+            return _cache["names"]
+    names = list(Estate.objects.values_list("name", flat=True))
+    names += [a for a in Estate.objects.values_list("address", flat=True) if a]
+    names += list(Neighbourhood.objects.values_list("name", flat=True))
+    result = place_names(names)
+    with _lock:
+        _cache.update(at=time.monotonic(), key=key, names=result)
+    return result

@@ -1,0 +1,262 @@
+"""Pages of the matters app: similar cases (partials for the case desk) and classes of matters (一类事)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import roles
+from cases.models import Case, Category
+from cases.services import CaseError
+from matters import selectors, services
+from matters.forms import BatchForm, ClassForm, MemberStepForm, MergeForm, RouteForm, ScreenForm, SplitForm
+from matters.models import CaseLink, Membership
+from places.models import Building, Estate
+
+
+def _require_staff(user) -> None:
+    if not roles.is_staff_member(user):
+        raise PermissionDenied(_("只有街道工作人员可以进行此操作。"))
+
+
+def _visible_case(user, pk: int) -> Case:
+    return get_object_or_404(Case.objects.visible_to(user), pk=pk)
+
+
+# --- similar cases -------------------------------------------------------------------------------
+
+
+@require_GET
+def case_similar(request, pk):
+    case = _visible_case(request.user, pk)
+    return _render_case_similar(request, case)
+
+
+def _render_case_similar(request, case: Case):
+    similar = selectors.similar_cases(request.user, case)
+    context = {
+        "case": case,
+        "same_matter": [s for s in similar if s.kind == "same_matter"],
+        "same_class": [s for s in similar if s.kind == "same_class"],
+        "matter_class": selectors.class_of(case),
+        "can_decide": roles.is_staff_member(request.user),
+        "pending": not hasattr(case, "signature"),
+    }
+    return render(request, "matters/_case_similar.html", context)
+
+
+@require_POST
+def link_decide(request, pk):
+    _require_staff(request.user)
+    link = get_object_or_404(CaseLink, pk=pk)
+    case = _visible_case(request.user, int(request.POST.get("case") or link.case_a_id))
+    services.link_decide(actor=request.user, link_id=link.pk, confirm=request.POST.get("decision") == "confirm")
+    if request.htmx:
+        return _render_case_similar(request, case)
+    messages.success(request, _("已记录您的判断。"))
+    return redirect("cases:detail", case.pk)
+
+
+@require_GET
+def similar_preview(request):
+    """Likely same-matter open cases for the case being typed on the create form (htmx, debounced)."""
+    get = request.GET
+    estate = Estate.objects.filter(pk=_int(get.get("estate"))).first()
+    draft = Case(
+        title=get.get("title", "")[:200],
+        description=get.get("description", "")[:4000],
+        address=get.get("address", "")[:200],
+        category_id=Category.objects.filter(pk=_int(get.get("category"))).values_list("pk", flat=True).first(),
+        neighbourhood_id=estate.neighbourhood_id if estate else _int(get.get("neighbourhood")),
+        estate=estate,
+        building=Building.objects.filter(pk=_int(get.get("building")), estate=estate).first() if estate else None,
+    )
+    matches = selectors.preview_matches(request.user, draft=draft) if (draft.title or draft.description) else []
+    return render(request, "matters/_similar_preview.html", {"matches": matches})
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+# --- classes -------------------------------------------------------------------------------------
+
+
+@require_GET
+def class_list(request):
+    context = {
+        "classes": selectors.ranked_classes(request.user, include_dismissed=request.GET.get("all") == "1"),
+        "counts": selectors.link_counts(),
+        "is_staff": roles.is_staff_member(request.user),
+    }
+    return render(request, "matters/class_list.html", context)
+
+
+@require_GET
+def class_detail(request, pk):
+    matter_class = selectors.get_class(request.user, pk)
+    is_staff = roles.is_staff_member(request.user)
+    members = selectors.visible_members(request.user, matter_class).select_related("estate", "building")
+    context = {
+        "matter_class": matter_class,
+        "progress": selectors.class_progress(matter_class),
+        "board": selectors.route_board(request.user, matter_class),
+        "steps": list(matter_class.steps.all()),
+        "members": members,
+        "is_staff": is_staff,
+    }
+    if is_staff:
+        route_text = "\n".join(f"{s.name} | {s.responsible}" for s in context["steps"])
+        context.update(
+            form=ClassForm(instance=matter_class),
+            route_form=RouteForm(initial={"steps": route_text}),
+            merge_form=MergeForm(matter_class=matter_class),
+            split_form=SplitForm(member_choices=[(c.pk, str(c)) for c in members]),
+            batch_form=BatchForm(),
+        )
+    return render(request, "matters/class_detail.html", context)
+
+
+def _staff_class(request, pk):
+    matter_class = selectors.get_class(request.user, pk)
+    _require_staff(request.user)
+    return matter_class
+
+
+def _done(request, matter_class, message: str | None = None):
+    if message:
+        messages.success(request, message)
+    return redirect("matters:class_detail", matter_class.pk)
+
+
+def _errors(request, matter_class, form):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("matters:class_detail", matter_class.pk)
+
+
+@require_POST
+def class_edit(request, pk):
+    matter_class = _staff_class(request, pk)
+    form = ClassForm(request.POST, instance=matter_class)
+    if not form.is_valid():
+        return _errors(request, matter_class, form)
+    services.class_update(actor=request.user, class_id=matter_class.pk, data=form.cleaned_data)
+    return _done(request, matter_class, _("已保存。"))
+
+
+@require_POST
+def class_decide(request, pk):
+    matter_class = _staff_class(request, pk)
+    confirm = request.POST.get("decision") == "confirm"
+    try:
+        services.class_decide(actor=request.user, class_id=matter_class.pk, confirm=confirm)
+    except CaseError as error:
+        messages.error(request, error.message)
+    return _done(request, matter_class, _("已确认该类事。") if confirm else _("已驳回该类事。"))
+
+
+@require_POST
+def class_route(request, pk):
+    matter_class = _staff_class(request, pk)
+    form = RouteForm(request.POST)
+    if not form.is_valid():
+        return _errors(request, matter_class, form)
+    services.class_set_route(actor=request.user, class_id=matter_class.pk, steps=form.cleaned_data["steps"])
+    return _done(request, matter_class, _("通关图已保存。"))
+
+
+@require_POST
+def class_merge(request, pk):
+    matter_class = _staff_class(request, pk)
+    form = MergeForm(request.POST, matter_class=matter_class)
+    if not form.is_valid():
+        return _errors(request, matter_class, form)
+    target = services.class_merge(actor=request.user, class_id=matter_class.pk, into_id=form.cleaned_data["into"].pk)
+    return _done(request, target, _("已合并。"))
+
+
+@require_POST
+def class_split(request, pk):
+    matter_class = _staff_class(request, pk)
+    members = selectors.visible_members(request.user, matter_class)
+    form = SplitForm(request.POST, member_choices=[(c.pk, str(c)) for c in members])
+    if not form.is_valid():
+        return _errors(request, matter_class, form)
+    try:
+        new = services.class_split(
+            actor=request.user,
+            class_id=matter_class.pk,
+            case_ids=form.cleaned_data["cases"],
+            title=form.cleaned_data["title"],
+        )
+    except CaseError as error:
+        messages.error(request, error.message)
+        return redirect("matters:class_detail", matter_class.pk)
+    return _done(request, new, _("已拆分为新的类事。"))
+
+
+@require_POST
+def class_batch(request, pk):
+    matter_class = _staff_class(request, pk)
+    form = BatchForm(request.POST)
+    if not form.is_valid():
+        return _errors(request, matter_class, form)
+    action, problems = form.cleaned_data["action"], []
+    try:
+        if action == "team":
+            count, problems = services.class_assign_team(
+                actor=request.user, class_id=pk, team=form.cleaned_data["team"]
+            )
+        elif action == "route":
+            count = services.class_apply_route(actor=request.user, class_id=pk)
+        else:
+            count, problems = services.class_post_note(actor=request.user, class_id=pk, note=form.cleaned_data["note"])
+    except CaseError as error:
+        messages.error(request, error.message)
+        return redirect("matters:class_detail", pk)
+    for problem in problems:
+        messages.warning(request, problem)
+    return _done(request, matter_class, _("已处理 %(count)s 件案件。") % {"count": count})
+
+
+@require_POST
+def member_step(request, pk):
+    _require_staff(request.user)
+    membership = get_object_or_404(Membership, pk=pk)
+    form = MemberStepForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_move(
+                actor=request.user,
+                membership_id=membership.pk,
+                step_id=form.cleaned_data["step"],
+                completed=form.cleaned_data["completed"],
+            )
+        except CaseError as error:
+            messages.error(request, error.message)
+    return redirect("matters:class_detail", membership.matter_class_id)
+
+
+@require_http_methods(["GET", "POST"])
+def class_screen(request, pk):
+    """举一反三排查: places matching the class's profile with no case yet; open a preventive case for each chosen."""
+    matter_class = _staff_class(request, pk)
+    buildings, estates = selectors.screening_candidates(matter_class)
+    form = ScreenForm(request.POST or None, buildings=buildings, estates=estates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.screening_open_cases(
+                actor=request.user,
+                class_id=matter_class.pk,
+                building_ids=form.cleaned_data["buildings"],
+                estate_ids=form.cleaned_data["estates"],
+            )
+        except CaseError as error:
+            messages.error(request, error.message)
+        else:
+            return _done(request, matter_class, _("已开立 %(count)s 件排查案件。") % {"count": len(created)})
+    context = {"matter_class": matter_class, "buildings": buildings, "estates": estates, "form": form}
+    return render(request, "matters/class_screen.html", context)

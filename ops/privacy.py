@@ -1,0 +1,106 @@
+"""Residents' personal data (个人信息保护法): finding it in free text and removing it from old cases."""
+
+import re
+from datetime import date, datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent, ExtensionRequest, Status
+from cases.services import case_transition
+from cases.validators import mask_phone
+
+PHONE_REMOVED = "[电话已删除]"
+ID_REMOVED = "[证件号已删除]"
+REMOVED = "[已删除]"
+NOTE = "已按个人信息保护规定清除诉求人个人信息（姓名、电话、证件号），案件及统计数据保留。"
+
+# An ID number first: 18 digits (the last may be X) or the old 15; a mobile is 11 digits and would
+# otherwise match inside one. Digits on either side mean a longer number, not an ID or a phone.
+_ID = re.compile(r"(?<![\dA-Za-z])(?:\d{17}[\dXx]|[1-9]\d{14})(?![\dA-Za-z])")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(?:\(?0\d{2,3}\)?[-\s]?)[2-9]\d{6,7}(?:-\d{1,6})?(?!\d)")
+# A bare 7-8 digit number is only taken for a phone when a word such as 电话 comes just before it.
+_BARE_PHONE = re.compile(r"((?:电话|手机|座机|联系方式|联系|号码|tel|Tel|TEL)[:：\s是为]{0,3})[2-9]\d{6,7}(?!\d)")
+PERSONAL_FIELDS = {"reporter_name", "reporter_phone"}
+
+
+def scrub_numbers(text: str) -> str:
+    """Replace phone numbers and ID numbers inside free text."""
+    if not text:
+        return text
+    text = _ID.sub(ID_REMOVED, text)
+    text = _MOBILE.sub(PHONE_REMOVED, text)
+    text = _LANDLINE.sub(PHONE_REMOVED, text)
+    return _BARE_PHONE.sub(lambda m: m.group(1) + PHONE_REMOVED, text)
+
+
+def contains_numbers(text: str) -> bool:
+    return scrub_numbers(text) != text
+
+
+def _scrub_changes(changes: list) -> list:
+    scrubbed = []
+    for change in changes or []:
+        change = dict(change)
+        for side in ("old", "new"):
+            value = change.get(side)
+            if change.get("field") in PERSONAL_FIELDS and value:
+                change[side] = REMOVED
+            elif isinstance(value, str):
+                change[side] = scrub_numbers(value)
+        scrubbed.append(change)
+    return scrubbed
+
+
+def closed_before(day: date):
+    """Closed (visited and satisfied) cases whose closing time is before `day` (local midnight)."""
+    cutoff = timezone.make_aware(datetime.combine(day, time.min))
+    return Case.objects.filter(status=Status.CLOSED, closed_at__lt=cutoff).order_by("pk")
+
+
+def needs_anonymising(case: Case) -> bool:
+    texts = [case.title, case.description, case.resolution, case.address]
+    texts += list(case.events.values_list("note", flat=True))
+    texts += list(case.extensions.values_list("reason", flat=True))
+    if case.reporter_name or case.reporter_phone or any(contains_numbers(text) for text in texts):
+        return True
+    return any(_scrub_changes(changes) != changes for changes in case.events.values_list("changes", flat=True))
+
+
+@transaction.atomic
+def case_anonymise(*, case_id: int, actor) -> bool:
+    """Remove the reporter's name and phone and any phone or ID number in the case's texts and timeline.
+
+    Keeps the case, its category, place, dates and outcome (the statistics), and writes one timeline note.
+    Returns False, changing nothing, when the case holds no personal data any more (safe to run twice)."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if not needs_anonymising(case):
+        return False
+    Case.objects.filter(pk=case.pk).update(
+        reporter_name="",
+        reporter_phone="",
+        title=scrub_numbers(case.title),
+        description=scrub_numbers(case.description),
+        resolution=scrub_numbers(case.resolution),
+        address=scrub_numbers(case.address),
+    )
+    # The timeline is immutable for the people who use it (CaseEvent.save refuses a second save); the
+    # law's right to erasure overrides that, so the old lines are rewritten here with a queryset update.
+    for event_id, note, changes in case.events.values_list("pk", "note", "changes"):
+        new_note, new_changes = scrub_numbers(note), _scrub_changes(changes)
+        if new_note != note or new_changes != changes:
+            CaseEvent.objects.filter(pk=event_id).update(note=new_note, changes=new_changes)
+    for extension_id, reason in case.extensions.values_list("pk", "reason"):
+        if contains_numbers(reason):
+            ExtensionRequest.objects.filter(pk=extension_id).update(reason=scrub_numbers(reason))
+    case_transition(case_id=case.pk, actor=actor, action="note", note=NOTE)
+    return True
+
+
+EXPORT_PERMISSION = "cases.export_personal_data"
+
+
+def phone_for_export(user, phone: str) -> str:
+    """The resident's phone as an export shows it: masked unless the user holds the export permission."""
+    return phone if user.has_perm(EXPORT_PERMISSION) else mask_phone(phone)

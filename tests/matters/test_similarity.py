@@ -1,0 +1,222 @@
+import pytest
+from django.core.management import call_command
+
+from matters import services
+from matters.models import CaseLink, CaseSignature, LinkKind, LinkStatus
+
+
+def links_of(case):
+    return {link.other(case.pk): link for link in CaseLink.objects.involving(case.pk)}
+
+
+def test_new_elevator_case_is_linked_by_kind_and_not_to_noise_in_the_same_estate(scene):
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+    links = links_of(scene["new"])
+    assert links[scene["ageing"].pk].kind == LinkKind.SAME_CLASS
+    assert links[scene["same_building"].pk].kind == LinkKind.SAME_MATTER
+    assert scene["noise"].pk not in links
+    reasons = links[scene["same_building"].pk].reasons
+    assert "同一楼栋" in reasons
+    assert "同类: 房屋管理›电梯" in reasons
+    assert any(reason.startswith("文本相近") and "电梯" in reason for reason in links[scene["ageing"].pk].reasons)
+    print(links[scene["ageing"].pk].reasons, links[scene["same_building"].pk].reasons)
+
+
+def snapshot():
+    links = sorted(CaseLink.objects.values_list("case_a", "case_b", "kind", "score", "reasons", "status"))
+    signatures = sorted(CaseSignature.objects.values_list("case_id", "content_hash", "computed_at"))
+    from matters.models import Posting, Term
+
+    return links, signatures, sorted(Term.objects.values_list("text", "df")), Posting.objects.count()
+
+
+def test_flagging_a_case_twice_changes_nothing_more(scene):
+    from matters.tasks import flag_similar
+
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+    before = snapshot()
+    for case in scene.values():
+        flag_similar.delay(case.pk)
+        services.flag_case(case_id=case.pk)
+    assert snapshot() == before
+    assert before[0], "the scene produces links"
+
+
+def test_changing_the_text_drops_links_that_no_longer_hold(scene, staff_user):
+    from cases.services import case_update
+
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+    new = scene["new"]
+    assert scene["ageing"].pk in links_of(new)
+    new.refresh_from_db()
+    case_update(
+        case_id=new.pk,
+        actor=staff_user,
+        expected_version=new.version,
+        data={"title": "咨询社区食堂开放时间", "description": "想了解社区食堂每天几点开门，老人有没有优惠。"},
+    )
+    services.flag_case(case_id=new.pk)
+    assert scene["ageing"].pk not in links_of(new)
+
+
+def test_place_names_do_not_make_two_different_problems_similar(
+    staff_user, neighbourhood, estate, building, elevator_category
+):
+    from tests.conftest import make_case
+
+    first = make_case(
+        staff_user,
+        neighbourhood=neighbourhood,
+        category=elevator_category,
+        estate=estate,
+        title="福安大厦福安大厦句容里居委会",
+        description="福安大厦1号楼江宁路海防路口 福安大厦电梯故障",
+    )
+    second = make_case(
+        staff_user,
+        neighbourhood=neighbourhood,
+        category=elevator_category,
+        estate=estate,
+        title="福安大厦福安大厦句容里居委会",
+        description="福安大厦1号楼江宁路海防路口 福安大厦物业费上涨",
+    )
+    services.flag_case(case_id=first.pk)
+    services.flag_case(case_id=second.pk)
+    vector = CaseSignature.objects.get(case=first).vector
+    assert not any("福安" in token or "句容" in token or "号楼" in token for token in vector)
+    assert "电梯" in vector
+
+
+def test_a_rejected_link_stays_rejected_and_hidden(scene, staff_client, staff_user):
+    from django.urls import reverse
+
+    from cases.services import case_update
+
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+    new, ageing = scene["new"], scene["ageing"]
+    link = links_of(new)[ageing.pk]
+    response = staff_client.post(reverse("matters:link_decide", args=[link.pk]), {"decision": "reject", "case": new.pk})
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.status == LinkStatus.REJECTED
+
+    new.refresh_from_db()
+    case_update(
+        case_id=new.pk,
+        actor=staff_user,
+        expected_version=new.version,
+        data={"description": new.description + " 电梯老化更换，再次反映。"},
+    )
+    services.flag_case(case_id=new.pk, force=True)
+    services.flag_case(case_id=ageing.pk, force=True)
+    link.refresh_from_db()
+    assert link.status == LinkStatus.REJECTED
+    assert CaseLink.objects.filter(case_a=link.case_a, case_b=link.case_b).count() == 1
+    page = staff_client.get(reverse("matters:case_similar", args=[new.pk])).content.decode()
+    assert ageing.reference not in page
+    assert scene["same_building"].reference in page
+
+
+def test_confirmations_and_rejections_are_counted(scene, staff_client):
+    from django.urls import reverse
+
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+    links = links_of(scene["new"])
+    staff_client.post(reverse("matters:link_decide", args=[links[scene["ageing"].pk].pk]), {"decision": "reject"})
+    staff_client.post(
+        reverse("matters:link_decide", args=[links[scene["same_building"].pk].pk]), {"decision": "confirm"}
+    )
+    rows = staff_client.get(reverse("matters:class_list")).context["counts"]["rows"]
+    by_kind = {row["kind"]: row for row in rows}
+    assert by_kind["同一件事"]["confirmed"] == 1
+    assert by_kind["同一类事"]["rejected"] == 1
+
+
+def test_broker_down_saves_the_case_and_the_sweep_flags_it_later(
+    scene,
+    staff_user,
+    neighbourhood,
+    estate,
+    building,
+    elevator_category,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from kombu.exceptions import OperationalError
+
+    from matters.tasks import flag_similar
+    from tests.conftest import make_case
+
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(flag_similar, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        late = make_case(
+            staff_user,
+            neighbourhood=neighbourhood,
+            category=elevator_category,
+            estate=estate,
+            building=building,
+            title="福安大厦1号楼电梯又坏了",
+            description="电梯故障停运，老人下不了楼。",
+        )
+    assert late.pk
+    assert not CaseSignature.objects.filter(case=late).exists()
+    monkeypatch.undo()
+
+    call_command("sweep_similarity")
+    assert CaseSignature.objects.filter(case=late).exists()
+    assert scene["same_building"].pk in links_of(late)
+    assert services.similarity_sweep() == 0
+
+
+def test_an_edit_makes_a_case_stale_until_the_sweep(scene, staff_user):
+    from cases.services import case_transition
+    from matters.similarity import stale_cases
+
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+    assert not stale_cases().exists()
+    case_transition(case_id=scene["noise"].pk, actor=staff_user, action="note", note="已联系城管")
+    # A move changes updated_at but not the text: the sweep only confirms the signature.
+    before = snapshot()[0]
+    assert services.similarity_sweep() >= 0
+    assert not stale_cases().exists()
+    assert snapshot()[0] == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_flagging_at_the_same_time_write_each_pair_once(scene):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def flag(case_id):
+        try:
+            for _attempt in range(5):
+                try:
+                    return services.flag_case(case_id=case_id)
+                except Exception:  # a lock timeout or deadlock: the task would retry the same way
+                    continue
+        finally:
+            connection.close()
+
+    ids = [case.pk for case in scene.values()] * 3
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(flag, ids))
+    pairs = list(CaseLink.objects.values_list("case_a", "case_b"))
+    assert len(pairs) == len(set(pairs))
+    concurrent = snapshot()[0]
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+    assert snapshot()[0] == concurrent
+    assert links_of(scene["new"])[scene["ageing"].pk].kind == LinkKind.SAME_CLASS

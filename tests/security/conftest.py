@@ -1,0 +1,99 @@
+"""Fixtures for the security tests: cases taken through their whole life by the real services."""
+
+from datetime import datetime
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Channel, Department, RequestType
+from cases.services import case_transition, extension_request
+from matters.models import CaseLink, LinkKind
+from matters.services import class_create
+from tests.conftest import make_case, make_user
+
+
+def close_case(case, *, actor, method, resolution: str = "已协调物业更换电梯。", at: datetime | None = None):
+    """Dispatch, accept, start, resolve and visit (satisfied) a case; the last two moves happen at `at`."""
+    department = Department.objects.order_by("sort_order").first()
+    case_transition(case_id=case.pk, actor=actor, action="dispatch", lead_department=department)
+    case_transition(case_id=case.pk, actor=actor, action="accept")
+    case_transition(case_id=case.pk, actor=actor, action="start")
+    case_transition(case_id=case.pk, actor=actor, action="resolve", resolution=resolution, method=method, at=at)
+    return case_transition(case_id=case.pk, actor=actor, action="visit", visit_result="satisfied", at=at)
+
+
+@pytest.fixture
+def closed_case_factory(staff_user, neighbourhood, elevator_category, method):
+    def build(*, closed_at: datetime | None = None, resolution: str = "已协调物业更换电梯。", **fields):
+        case = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category, **fields)
+        return close_case(case, actor=staff_user, method=method, resolution=resolution, at=closed_at)
+
+    return build
+
+
+def local(year: int, month: int, day: int) -> datetime:
+    return timezone.make_aware(datetime(year, month, day, 10, 0))
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are made per test; the real hasher's deliberate slowness only slows the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(
+    staff_user,
+    committee_user,
+    other_committee_user,
+    method_admin,
+    superuser,
+    neighbourhood,
+    other_neighbourhood,
+    estate,
+    building,
+    elevator_category,
+    method,
+):
+    """One of each object in the committee's neighbourhood, made by the real services."""
+    case = make_case(
+        staff_user, neighbourhood=neighbourhood, category=elevator_category, estate=estate, building=building
+    )
+    department = Department.objects.order_by("sort_order").first()
+    case_transition(case_id=case.pk, actor=staff_user, action="dispatch", lead_department=department)
+    case_transition(case_id=case.pk, actor=staff_user, action="accept")
+    extension = extension_request(case_id=case.pk, actor=staff_user, days=3, reason="等待维保单位报价")
+    method.name = "一线工作法（修订）"
+    method.save()
+    second = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category, estate=estate)
+    matter_class = class_create(
+        actor=staff_user, data={"title": "老旧电梯更新", "category": elevator_category}, case_ids=[case.pk, second.pk]
+    )
+    link = CaseLink.objects.create(case_a=case, case_b=second, kind=LinkKind.values[0], score=0.9)
+    service_account = make_user("wangge-system", None, neighbourhood)
+    service_account.set_unusable_password()
+    service_account.save()
+    return {
+        "users": {
+            "committee": committee_user,
+            "other_committee": other_committee_user,
+            "staff": staff_user,
+            "handbook": method_admin,
+            "superuser": superuser,
+        },
+        "case": case,
+        "extension": extension,
+        "estate": estate,
+        "building": building,
+        "method": method,
+        "method_version": method.history.order_by("history_id").first(),
+        "neighbourhood": neighbourhood,
+        "category": elevator_category,
+        "channel": Channel.objects.order_by("pk").first(),
+        "request_type": RequestType.objects.order_by("pk").first(),
+        "department": department,
+        "service_account": service_account,
+        "matter_class": matter_class,
+        "membership": matter_class.memberships.get(case=case),
+        "link": link,
+    }
