@@ -1,6 +1,5 @@
 """What the API shows and accepts. Reads mask residents' phones; writes go through cases.services."""
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -181,9 +180,7 @@ class CaseWriteSerializer(serializers.Serializer):
     lead_department = serializers.PrimaryKeyRelatedField(queryset=_active(Department), required=False, allow_null=True)
     assisting_departments = serializers.PrimaryKeyRelatedField(queryset=_active(Department), many=True, required=False)
     team = serializers.PrimaryKeyRelatedField(queryset=_active(Team), required=False, allow_null=True)
-    assignee = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
-    )
+    assignee = serializers.PrimaryKeyRelatedField(queryset=selectors.case_workers(), required=False, allow_null=True)
     method = serializers.PrimaryKeyRelatedField(queryset=Method.objects.in_use(), required=False, allow_null=True)
     external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
 
@@ -223,9 +220,7 @@ class MoveSerializer(serializers.Serializer):
         queryset=_active(Department), many=True, required=False, allow_null=True
     )
     team = serializers.PrimaryKeyRelatedField(queryset=_active(Team), required=False, allow_null=True)
-    assignee = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
-    )
+    assignee = serializers.PrimaryKeyRelatedField(queryset=selectors.case_workers(), required=False, allow_null=True)
     version = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text=_("可选：客户端读到的版本号，已过时则返回 409")
     )

@@ -160,19 +160,34 @@ def staff_user() -> User:
     return user
 
 
-def measure(client: Client, url: str, repeat: int) -> tuple[float, float, int, int]:
-    """(p50 ms, p95 ms, queries of the last request, status code) over `repeat` requests after a warm-up."""
-    client.get(url)
-    times, queries, status = [], 0, 0
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        queries, status = len(captured), response.status_code
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    return statistics.median(times), p95, queries, status
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def request(client: Client, url: str) -> tuple[float, float, int, int]:
+    """(total ms, ms spent in SQL, number of queries, status code) of one GET."""
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        response = client.get(url)
+        total = (time.perf_counter() - started) * 1000
+    sql = sum(float(query["time"]) for query in captured.captured_queries) * 1000
+    return total, sql, len(captured), response.status_code
+
+
+def measure(urls: list[str], client: Client, repeat: int) -> tuple[float, float, float, str]:
+    """(p50 ms, p95 ms, p50 SQL ms, query counts) over `repeat` requests cycling through `urls`, after a warm-up."""
+    client.get(urls[0])
+    totals, sqls, counts = [], [], set()
+    for index in range(repeat):
+        url = urls[index % len(urls)]
+        total, sql, count, status = request(client, url)
+        assert status == 200, f"{url} answered {status}"
+        totals.append(total)
+        sqls.append(sql)
+        counts.add(count)
+    shown = "-".join(str(count) for count in sorted(counts))
+    return statistics.median(totals), percentile(totals, 0.95), statistics.median(sqls), shown
 
 
 def main() -> None:
@@ -212,27 +227,14 @@ def main() -> None:
         Case.objects.filter(external_id__startswith="bench-").values_list("pk", flat=True)[:: max(1, total // 50)]
     )
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"database: {connection.vendor}, cases: {total} ({added} seeded in {seeded:.1f}s), repeat: {args.repeat}")
-    print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
-    for label, url in pages:
-        p50, p95, queries, status = measure(client, url, args.repeat)
-        assert status == 200, f"{url} answered {status}"
-        print(f"{label:32} {p50:8.1f} {p95:8.1f} {queries:8d}")
-
-    detail_times, detail_queries = [], set()
-    client.get(reverse("cases:detail", args=[ids[0]]))
-    for index in range(args.repeat):
-        url = reverse("cases:detail", args=[ids[index % len(ids)]])
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            detail_times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, f"{url} answered {response.status_code}"
-        detail_queries.add(len(captured))
-    detail_times.sort()
-    p95 = detail_times[round(0.95 * (len(detail_times) - 1))]
-    queries = "-".join(str(q) for q in sorted(detail_queries)) if len(detail_queries) > 1 else detail_queries.pop()
-    print(f"{'detail':32} {statistics.median(detail_times):8.1f} {p95:8.1f} {queries!s:>8}")
+    print(f"load average at start: {load:.1f} on {os.cpu_count()} cores (DEBUG={settings.DEBUG})")
+    print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'SQL ms':>8} {'queries':>8}")
+    details = [reverse("cases:detail", args=[pk]) for pk in ids]
+    for label, urls in [*((label, [url]) for label, url in pages), ("detail (50 cases in turn)", details)]:
+        p50, p95, sql, queries = measure(urls, client, args.repeat)
+        print(f"{label:32} {p50:8.1f} {p95:8.1f} {sql:8.1f} {queries:>8}")
 
     from cases import views
 
@@ -240,7 +242,7 @@ def main() -> None:
     original = views.PAGE_SIZE
     for size in (10, 100):
         views.PAGE_SIZE = size
-        counts[size] = measure(client, list_url, 3)[2]
+        counts[size] = measure([list_url], client, 3)[3]
     views.PAGE_SIZE = original
     print(f"list queries with 10 vs 100 rows a page: {counts[10]} vs {counts[100]}")
 

@@ -38,6 +38,7 @@ from accounts import roles  # noqa: E402
 from accounts.models import Profile  # noqa: E402
 from cases import reference  # noqa: E402
 from cases.models import Case, Category, Channel, RequestType, Status, Team, Urgency, VisitResult  # noqa: E402
+from dashboards import snapshots  # noqa: E402
 from methods.models import Method  # noqa: E402
 from places.models import Estate, Neighbourhood  # noqa: E402
 
@@ -177,17 +178,32 @@ def main():
     total = Case.objects.count()
     vendor = connection.vendor
     print(f"database: {vendor}; cases: {total}; neighbourhoods: {len(hoods)}; runs per page: {ARGS.runs}")
-    pages = [
-        ("overview (staff)", staff, reverse("dashboards:overview")),
-        ("neighbourhood (committee)", committee, reverse("dashboards:neighbourhood", args=[hoods[0].pk])),
-        ("overview, all time (staff)", staff, reverse("dashboards:overview") + "?received_after="),
-    ]
+    overview = reverse("dashboards:overview")
+    neighbourhood = reverse("dashboards:neighbourhood", args=[hoods[0].pk])
+    settings.DASHBOARD_SNAPSHOT_MINUTES = 0
+    report("live", [("overview (staff)", staff, overview), ("neighbourhood (committee)", committee, neighbourhood)])
+    settings.DASHBOARD_SNAPSHOT_MINUTES = 10
+    started = time.perf_counter()
+    count = snapshots.refresh_all()
+    print(f"refresh_dashboards: {count} snapshots in {time.perf_counter() - started:.1f} s ({total} cases)")
+    report(
+        "snapshot",
+        [
+            ("overview (staff)", staff, overview),
+            ("neighbourhood (committee)", committee, neighbourhood),
+            ("overview, all time: live (staff)", staff, overview + "?received_after="),
+        ],
+    )
+
+
+def report(mode, pages):
+    total = Case.objects.count()
     for label, user, url in pages:
         client = Client()
         client.force_login(user)
         client.get(url)  # warm up
         p50, p95, count = measure(client, url, ARGS.runs)
-        print(f"{label:30s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {count} SQL queries   ({total} cases)")
+        print(f"{mode:8s} {label:34s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {count:2d} SQL queries  ({total} cases)")
 
 
 if __name__ == "__main__":

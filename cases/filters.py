@@ -99,7 +99,8 @@ class CaseFilter(filters.FilterSet):
         # A stable order, so that pages never repeat or skip a case.
         ordering = list(queryset.query.order_by) or ["-received_at"]
         if not any(str(field).lstrip("-") == "id" for field in ordering):
-            ordering.append("-id")
+            # The tie-breaker runs the same way as the sort, so one (column, id) index serves both directions.
+            ordering.append("-id" if str(ordering[0]).startswith("-") else "id")
         return queryset.order_by(*ordering)
 
     def filter_q(self, queryset, name, value):

@@ -96,9 +96,8 @@ def _preview(request, name: str, original: str, options: dict):
         result = import_cases((upload_dir() / name).read_bytes(), name, actor=request.user, dry_run=True, **options)
     except ImportFileError as error:
         (upload_dir() / name).unlink(missing_ok=True)
-        form = UploadForm()
-        form.add_error(None, str(error))
-        return render(request, "cases/import_upload.html", {"form": form, "columns": COLUMNS}, status=400)
+        context = {"form": UploadForm(), "columns": COLUMNS, "file_error": str(error)}
+        return render(request, "cases/import_upload.html", context, status=400)
     token = signing.dumps({"file": name, "user": request.user.pk, "original": original, **options}, salt=TOKEN_SALT)
     context = {"result": result, "token": token if result.ok else "", "original": original, "options": options}
     return render(request, "cases/import_preview.html", context)

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -400,7 +400,8 @@ def check_row(number: int, cells: dict, registry: Registry, now: datetime):
     def fail(column: str, message: str) -> None:
         errors.append(RowError(number, column, message))
 
-    text = {name: value for name, value in cells.items() if not isinstance(value, date)}
+    # Only received_at may be a spreadsheet date; elsewhere a date cell is read as the text it shows.
+    text = {name: str(value) if isinstance(value, date) else value for name, value in cells.items()}
     for name in ("title", "description", "received_at"):
         if cells.get(name, "") == "":
             fail(name, _("必填。"))
@@ -611,41 +612,52 @@ def import_cases(
     if result.errors:
         return result
 
-    with transaction.atomic():
-        registry.create_pending()
-        updates = []
-        for row in rows:
-            if row.external_id in existing:
-                case = existing[row.external_id]
-                changed = _changes(case, _objects(row, registry))
-                if not changed:
-                    result.unchanged += 1
-                    continue
-                bad = _check_update(case, changed)
-                if bad:
-                    result.errors.append(RowError(row.number, bad, _("与该案件现有的居民区、小区或楼栋不一致。")))
-                updates.append((row, case, changed))
-        if result.errors:
-            transaction.set_rollback(True)
-            return result
-        result.created = len(new_rows)
-        result.updated = len(updates)
-        if dry_run:
-            transaction.set_rollback(True)
-            return result
-        _create_cases(new_rows, registry, actor=actor, progress=progress)
-        for done, (row, case, changed) in enumerate(updates, start=1):
-            try:
-                case_update(case_id=case.pk, actor=actor, expected_version=case.version, data=changed)
-            except (CaseError, ValidationError) as error:
-                messages = error.messages if isinstance(error, ValidationError) else [error.message]
-                result.errors.append(RowError(row.number, "external_id", " ".join(messages)))
-            if progress and done % BATCH == 0:
-                progress(len(new_rows) + done)
-        if result.errors:
-            transaction.set_rollback(True)
-            result.created = result.updated = 0
+    try:
+        _write(rows, new_rows, existing, registry, result, actor=actor, dry_run=dry_run, progress=progress)
+    except IntegrityError:
+        # Someone else imported or logged the same external_id between the check and the write.
+        result.created = result.updated = result.unchanged = 0
+        result.errors.append(
+            RowError(0, "external_id", _("其他人同时导入了相同外部编号的案件，未写入任何数据，请重新导入。"))
+        )
     return result
+
+
+@transaction.atomic
+def _write(rows, new_rows, existing, registry, result, *, actor, dry_run, progress) -> None:
+    """Create the missing names and the new cases and apply the updates in one transaction (all or nothing)."""
+    registry.create_pending()
+    updates = []
+    for row in rows:
+        if row.external_id in existing:
+            case = existing[row.external_id]
+            changed = _changes(case, _objects(row, registry))
+            if not changed:
+                result.unchanged += 1
+                continue
+            bad = _check_update(case, changed)
+            if bad:
+                result.errors.append(RowError(row.number, bad, _("与该案件现有的居民区、小区或楼栋不一致。")))
+            updates.append((row, case, changed))
+    if result.errors or dry_run:
+        transaction.set_rollback(True)  # a dry run may have made the missing names: undo them
+        if not result.errors:
+            result.created, result.updated = len(new_rows), len(updates)
+        return
+    _create_cases(new_rows, registry, actor=actor, progress=progress)
+    for done, (row, case, changed) in enumerate(updates, start=1):
+        try:
+            case_update(case_id=case.pk, actor=actor, expected_version=case.version, data=changed)
+        except (CaseError, ValidationError) as error:
+            messages = error.messages if isinstance(error, ValidationError) else [error.message]
+            result.errors.append(RowError(row.number, "external_id", " ".join(messages)))
+        if progress and done % BATCH == 0:
+            progress(len(new_rows) + done)
+    if result.errors:
+        transaction.set_rollback(True)
+        result.unchanged = 0
+        return
+    result.created, result.updated = len(new_rows), len(updates)
 
 
 def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) -> None:

@@ -92,6 +92,9 @@ def case_edit(request, pk):
         except services.StaleEdit as error:
             form.add_error(None, error.message)
             stale_events = error.events
+            # Keep what this person typed, now against the latest version: saving again is a deliberate choice.
+            form.data = form.data.copy()
+            form.data["version"] = selectors.case_for(request.user, pk).version
         except services.CaseError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:

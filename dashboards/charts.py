@@ -7,9 +7,9 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def bar_chart(items: list[dict], *, title: str, percent: bool = False, width: int = 560, label_width: int = 132):
+def bar_chart(items: list[dict], *, title: str, percent: bool = False, width: int = 440, label_width: int = 124):
     """Horizontal bars, one per item {label, value, url}; `percent` items hold rates between 0 and 1."""
-    row, top = 26, 6
+    row, top = 30, 6
     value_room = 64
     peak = 1 if percent else max([item["value"] or 0 for item in items] + [1])
     area = width - label_width - value_room
@@ -25,7 +25,7 @@ def bar_chart(items: list[dict], *, title: str, percent: bool = False, width: in
                 "y": y + 4,
                 "w": max(length, 2 if value else 0),
                 "h": row - 8,
-                "text_y": y + row // 2 + 5,
+                "text_y": y + row // 2 + 6,
                 "value_x": label_width + max(length, 2) + 6,
                 "display": _percent(item["value"]) if percent else str(value),
             }
@@ -62,7 +62,9 @@ def column_chart(items: list[dict], *, title: str, width: int = 760, height: int
                 "center": round(left + index * slot + slot / 2),
                 "value_y": top + plot - length - 5,
                 "month_label": str(month.month),
-                "year_label": (_("%(year)s年") % {"year": month.year}) if month.month == 1 or index == 0 else "",
+                "year_label": _("%(year)s年") % {"year": month.year}
+                if month.month == 1 or (index == 0 and month.month <= 10)
+                else "",
             }
         )
     return {

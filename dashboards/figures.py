@@ -39,14 +39,15 @@ class Scope:
     month: date = field(default_factory=lambda: timezone.localdate().replace(day=1))
     now: datetime = field(default_factory=timezone.now)
 
-    def q(self) -> Q:
+    def q(self, prefix: str = "") -> Q:
+        """The scope as a filter on cases, or on the case at the end of `prefix` (such as "memberships__case__")."""
         query = Q()
         if self.neighbourhood_id:
-            query &= Q(neighbourhood_id=self.neighbourhood_id)
+            query &= Q(**{f"{prefix}neighbourhood_id": self.neighbourhood_id})
         if self.after:
-            query &= Q(received_at__gte=local_midnight(self.after))
+            query &= Q(**{f"{prefix}received_at__gte": local_midnight(self.after)})
         if self.before:
-            query &= Q(received_at__lt=local_midnight(self.before + timedelta(days=1)))
+            query &= Q(**{f"{prefix}received_at__lt": local_midnight(self.before + timedelta(days=1))})
         return query
 
     def params(self) -> dict:

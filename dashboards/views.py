@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts import roles
-from dashboards import charts, selectors
+from dashboards import charts, selectors, snapshots
 from dashboards import report as monthly
 from dashboards.figures import RATES, TABLE_COLUMNS, Scope, figures, month_end
 from dashboards.forms import PeriodForm, ReportForm
@@ -45,7 +45,7 @@ def overview(request):
         url = reverse("dashboards:neighbourhood", args=[form.cleaned_data["neighbourhood"].pk])
         return redirect(f"{url}?{_period_query(form)}")
     scope = form.scope(None)
-    data = selectors.dashboard(request.user, scope, compare_neighbourhoods=list(hoods))
+    data = snapshots.dashboard(request.user, scope, compare_neighbourhoods=list(hoods))
     return render(request, "dashboards/overview.html", _context(form, scope, data, neighbourhood=None))
 
 
@@ -63,7 +63,7 @@ def neighbourhood(request, pk):
         url = reverse("dashboards:neighbourhood", args=[chosen.pk]) if chosen else reverse("dashboards:overview")
         return redirect(f"{url}?{_period_query(form)}")
     scope = form.scope(hood.pk)
-    data = selectors.dashboard(request.user, scope)
+    data = snapshots.dashboard(request.user, scope)
     return render(request, "dashboards/neighbourhood.html", _context(form, scope, data, neighbourhood=hood))
 
 
@@ -77,6 +77,9 @@ def _context(form, scope: Scope, data: dict, *, neighbourhood) -> dict:
     }
     if "neighbourhoods" in data:
         rows = data["neighbourhoods"]
+        for row in rows:
+            url = reverse("dashboards:neighbourhood", args=[row["id"]])
+            row["dashboard_url"] = f"{url}?{urlencode(scope.params())}"
         data["charts"]["hood_total"] = charts.bar_chart(
             [{"label": row["label"], "value": row["total"], "url": row["links"]["total"]} for row in rows],
             title=_title(_("各居民区受理量"), None),
@@ -95,6 +98,7 @@ def _context(form, scope: Scope, data: dict, *, neighbourhood) -> dict:
         "rates": RATES,
         "columns": TABLE_COLUMNS,
         "period_query": urlencode(period),
+        "snapshot_minutes": snapshots.minutes(),
         **data,
     }
 

@@ -47,7 +47,7 @@ def class_of(case: Case) -> MatterClass | None:
 
 def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
     """Open cases that look like the same matter as an unsaved case being typed (nothing is written)."""
-    vector = _draft_vector(draft)
+    vector, places = _draft_vector(draft)
     if not vector:
         return []
     draft.pk = 0
@@ -63,22 +63,25 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
     for other in candidates:
         other_vector = getattr(getattr(other, "signature", None), "vector", None) or {}
         score = text.cosine(vector, other_vector)
-        match = similarity.judge(draft, other, score, text.shared_terms(vector, other_vector))
+        other_places = set(getattr(getattr(other, "signature", None), "places", None) or [])
+        same_place = similarity.shares_place(places, other_places)
+        match = similarity.judge(draft, other, score, text.shared_terms(vector, other_vector), same_place)
         if match and match.kind == LinkKind.SAME_MATTER:
             found.append(SimilarCase(None, other, match.kind, match.score, match.reasons))
     found.sort(key=lambda item: -item.score)
     return found[:limit]
 
 
-def _draft_vector(draft: Case) -> dict[str, float]:
+def _draft_vector(draft: Case) -> tuple[dict[str, float], set[str]]:
     from matters.models import IndexStats, Term
 
-    bag = text.tokens(draft.title, draft.description, text.registry_place_names())
+    names = text.registry_place_names()
+    bag = text.tokens(draft.title, draft.description, names)
     if not bag:
-        return {}
+        return {}, set()
     dfs = dict(Term.objects.filter(text__in=set(bag)).values_list("text", "df"))
     documents = IndexStats.objects.filter(pk=1).values_list("documents", flat=True).first() or 0
-    return text.weigh(bag, dfs, documents)
+    return text.weigh(bag, dfs, documents), set(text.place_keys(draft.title, draft.description, names))
 
 
 # --- classes -------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def flag_case(*, case_id: int, force: bool = False) -> dict:
     if case is None:
         return {"case": case_id, "missing": True}
     signature, changed = similarity.signature_refresh(case=case, force=force)
-    links = similarity.links_refresh(case=case, vector=signature.vector)
+    links = similarity.links_refresh(case=case, vector=signature.vector, places=signature.places)
     matter_class = class_propose_for(case=case)
     return {"case": case_id, "reindexed": changed, "links": links, "class": matter_class.pk if matter_class else None}
 
@@ -122,7 +122,7 @@ def class_propose_for(*, case: Case) -> MatterClass | None:
     """Put the case into the active class its similar cases belong to, or propose a new class when at least
     MATTERS_CLASS_THRESHOLD open or recent cases of one category are linked to it. Returns the class, if any."""
     # Proposals of one category are serialised, so two workers never propose the same class twice.
-    Category.objects.select_for_update().filter(pk=case.category_id).first()
+    list(Category.objects.select_for_update().filter(pk=case.category_id).order_by().values_list("pk"))
     if Membership.objects.filter(case=case).exists():
         return Membership.objects.filter(case=case).select_related("matter_class").first().matter_class
     linked = [link.other(case.pk) for link in CaseLink.objects.involving(case.pk).shown()]

@@ -7,7 +7,7 @@ are added; only those few candidates' vectors are loaded and scored exactly.
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import F, FloatField, Q, Sum, Value, When
 from django.utils import timezone
@@ -31,6 +31,8 @@ MATTER_TEXT_SAME_CATEGORY = 0.08
 MATTER_TEXT_NO_PLACE = 0.55
 CLASS_TEXT = 0.30
 CLASS_TEXT_SAME_CATEGORY = 0.12
+TEXT_PLACE_BONUS = 0.5  # measured: bench/similarity.py ranks the same-matter list this way
+SHARED_PLACE_KEYS = 3
 MAX_SAME_MATTER = 10
 MAX_SAME_CLASS = 20
 ELEVATOR_AGE_TOLERANCE = 3
@@ -66,7 +68,8 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
             CaseSignature.objects.filter(pk=case.pk).update(computed_at=now)
         return signature, False
 
-    bag = text.tokens(case.title, case.description, text.registry_place_names())
+    places = text.registry_place_names()
+    bag = text.tokens(case.title, case.description, places)
     new_terms, old_terms = set(bag), set(signature.vector)
     added, removed = sorted(new_terms - old_terms), sorted(old_terms - new_terms)
     if added:
@@ -89,6 +92,7 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
         [Posting(term_id=terms[t], case_id=case.pk, weight=w) for t, w in vector.items()], batch_size=500
     )
     signature.content_hash, signature.vector, signature.computed_at = digest, vector, now
+    signature.places = text.place_keys(case.title, case.description, places)
     signature.save()
     if first_time:
         # Last, so the single counter row is locked for as short a time as possible.
@@ -147,18 +151,26 @@ def _elevator_profile(case: Case) -> tuple[str, int] | None:
     return case.estate.get_housing_type_display() if case.estate else "", building.elevator_age
 
 
-def judge(case: Case, other: Case, similarity: float, shared: list[str]) -> Match | None:
-    """Decide whether two cases are the same matter, the same class of matter, or neither, and say why."""
+def judge(
+    case: Case, other: Case, similarity: float, shared: list[str], same_text_place: bool | None = None
+) -> Match | None:
+    """Decide whether two cases are the same matter, the same class of matter, or neither, and say why.
+    `same_text_place`: their texts name the same place (True), different places (False), or one names none
+    (None); it counts only for cases without an estate or address."""
     same_building = bool(case.building_id) and case.building_id == other.building_id
     same_estate = bool(case.estate_id) and case.estate_id == other.estate_id
     same_address = not case.estate_id and bool(case.address) and case.address == other.address
     other_building = bool(case.building_id and other.building_id) and not same_building
     same_category = case.category_id == other.category_id
     reasons = []
+    no_places = not (case.estate_id or other.estate_id or case.address or other.address)
+    text_place = no_places and same_text_place is True
     if same_building:
         reasons.append(_("同一楼栋"))
     elif same_estate or same_address:
         reasons.append(_("同一小区"))
+    elif text_place:
+        reasons.append(_("诉求提到同一地点"))
     if same_category:
         reasons.append(_("同类: %(category)s") % {"category": case.category})
     if similarity >= 0.05 and shared:
@@ -171,31 +183,42 @@ def judge(case: Case, other: Case, similarity: float, shared: list[str]) -> Matc
         profile_bonus = 0.05
         reasons.append(_("楼栋条件相同: %(type)s, 电梯 %(age)s 年") % {"type": mine[0], "age": min(mine[1], theirs[1])})
 
-    score = min(1.0, similarity + 0.15 * same_category + 0.1 * same_building + profile_bonus)
+    score = similarity + 0.15 * same_category + 0.1 * same_building + profile_bonus + TEXT_PLACE_BONUS * text_place
+    score = min(1.0, score)
     score = round(score, 3)
     at_same_place = (same_building or same_estate or same_address) and not other_building
     if at_same_place and (similarity >= MATTER_TEXT or (same_category and similarity >= MATTER_TEXT_SAME_CATEGORY)):
         return Match(other.pk, LinkKind.SAME_MATTER, score, reasons)
-    no_places = not (case.estate_id or other.estate_id or case.address or other.address)
-    if no_places and similarity >= MATTER_TEXT_NO_PLACE:
+    near_duplicate = similarity >= MATTER_TEXT_NO_PLACE and same_text_place is not False
+    if no_places and (near_duplicate or (text_place and similarity >= MATTER_TEXT)):
         return Match(other.pk, LinkKind.SAME_MATTER, score, reasons)
     if similarity >= CLASS_TEXT or (same_category and similarity >= CLASS_TEXT_SAME_CATEGORY):
         return Match(other.pk, LinkKind.SAME_CLASS, score, reasons)
     return None
 
 
-def find_matches(case: Case, vector: dict[str, float]) -> list[Match]:
+def shares_place(mine: set[str], theirs: set[str]) -> bool | None:
+    if not (mine and theirs):
+        return None
+    return len(mine & theirs) >= SHARED_PLACE_KEYS
+
+
+def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -> list[Match]:
     """Score the candidates of `case` exactly and keep the best of each kind."""
     ids = list(dict.fromkeys(candidate_ids(case, vector) + _place_candidate_ids(case)))
     if not ids:
         return []
-    vectors = dict(CaseSignature.objects.filter(case_id__in=ids).values_list("case_id", "vector"))
+    rows = CaseSignature.objects.filter(case_id__in=ids).values_list("case_id", "vector", "places")
+    vectors = {pk: v for pk, v, _ in rows}
+    other_places = {pk: set(p) for pk, _, p in rows}
+    places = set(places)
     others = Case.objects.filter(pk__in=ids).select_related("category__parent", "estate", "building")
     matches = []
     for other in others:
         other_vector = vectors.get(other.pk, {})
         similarity = text.cosine(vector, other_vector)
-        match = judge(case, other, similarity, text.shared_terms(vector, other_vector))
+        same_place = shares_place(places, other_places.get(other.pk, set()))
+        match = judge(case, other, similarity, text.shared_terms(vector, other_vector), same_place)
         if match:
             matches.append(match)
     matches.sort(key=lambda m: (-m.score, m.other_id))
@@ -205,10 +228,10 @@ def find_matches(case: Case, vector: dict[str, float]) -> list[Match]:
 
 
 @transaction.atomic
-def links_refresh(*, case: Case, vector: dict[str, float]) -> int:
+def links_refresh(*, case: Case, vector: dict[str, float], places: list[str] = ()) -> int:
     """Store the case's links: upsert the suggestions (one row per ordered pair), keep decided ones as they are,
     drop its suggestions that no longer hold. Returns the number of links the case now has."""
-    matches = find_matches(case, vector)
+    matches = find_matches(case, vector, places)
     decided = {
         link.other(case.pk)
         for link in CaseLink.objects.involving(case.pk).exclude(status=LinkStatus.SUGGESTED).only("case_a", "case_b")
@@ -281,11 +304,29 @@ def signatures_bulk(cases: list[Case]) -> int:
     for case in cases:
         vector = text.weigh(bags[case.pk], {t: dfs[t] - 1 for t in set(bags[case.pk])}, documents - 1)
         signatures.append(
-            CaseSignature(case_id=case.pk, content_hash=case_content_hash(case), vector=vector, computed_at=now)
+            CaseSignature(
+                case_id=case.pk,
+                content_hash=case_content_hash(case),
+                vector=vector,
+                places=text.place_keys(case.title, case.description, places),
+                computed_at=now,
+            )
         )
-        postings += [Posting(term_id=ids[t], case_id=case.pk, weight=w) for t, w in vector.items()]
+        postings += [(ids[t], case.pk, w) for t, w in vector.items()]
     CaseSignature.objects.bulk_create(signatures, batch_size=1000)
-    Posting.objects.bulk_create(postings, batch_size=5000)
+    Posting.objects.filter(case_id__in=[c.pk for c in cases]).delete()  # leftovers of a deleted signature
+    _insert_postings(postings)
     IndexStats.objects.get_or_create(pk=1)
     IndexStats.objects.filter(pk=1).update(documents=F("documents") + len(cases))
     return len(cases)
+
+
+def _insert_postings(rows: list[tuple[int, int, float]], chunk: int = 1000) -> None:
+    """Multi-row INSERTs without building a model instance per row (the bulk path writes ~100 rows per case)."""
+    table = connection.ops.quote_name(Posting._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            values = ", ".join(["(%s, %s, %s)"] * len(part))
+            params = [value for row in part for value in row]
+            cursor.execute(f"INSERT INTO {table} (term_id, case_id, weight) VALUES {values}", params)

@@ -7,9 +7,10 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from cases.models import Category
 from methods.models import Method
 
-# Fields an admin edits on the method form; `categories` is a many-to-many set after saving.
+# Fields an admin edits on the method form; `categories` (many-to-many) is kept in each version too.
 EDITABLE_FIELDS = [
     "number",
     "number_provisional",
@@ -122,7 +123,7 @@ def method_update(*, method_id: int, actor, data: dict, expected_version: int | 
 
 @transaction.atomic
 def method_restore(*, method_id: int, history_id: int, actor) -> Method:
-    """Bring back the text of an earlier version; the restore is saved as a new version."""
+    """Bring back the text and categories of an earlier version; the restore is saved as a new version."""
     _require_admin(actor)
     method = Method.objects.select_for_update().get(pk=method_id)
     try:
@@ -131,7 +132,8 @@ def method_restore(*, method_id: int, history_id: int, actor) -> Method:
         raise MethodError(_("该版本不存在。")) from None
     for name in tracked_field_names():
         setattr(method, name, getattr(version, name))
-    categories = [row.category_id for row in version.categories.all()]
+    # A category deleted since then cannot come back.
+    categories = Category.objects.filter(pk__in=[row.category_id for row in version.categories.all()])
     when = date_format(localtime(version.history_date), "Y-m-d H:i")
     return _save(method, actor=actor, reason=_("恢复到 %(when)s 的版本") % {"when": when}, categories=categories)
 

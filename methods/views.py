@@ -105,6 +105,6 @@ def restore(request, pk: int, history_id: int):
 
 
 def print_booklet(request):
-    methods = Method.objects.in_use().prefetch_related("categories__parent")
-    context = {"methods": methods, "written": Method.objects.count(), "handbook_size": HANDBOOK_SIZE}
+    methods = list(Method.objects.in_use().prefetch_related("categories__parent"))
+    context = {"methods": methods, "written": len(methods), "handbook_size": HANDBOOK_SIZE}
     return render(request, "methods/method_print.html", context)

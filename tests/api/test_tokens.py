@@ -71,3 +71,16 @@ def test_a_committee_member_cannot_manage_tokens(committee_client, neighbourhood
 def test_token_pages_take_only_post_for_changes(staff_client, staff_account):
     assert staff_client.get(reverse("api:token_revoke", args=[staff_account[0].pk])).status_code == 405
     assert Token.objects.filter(user=staff_account[0]).exists()
+
+
+def test_the_demo_service_accounts_are_made_once_and_listed(staff_client, db):
+    from api import demo
+    from places import demo as places_demo
+
+    places_demo.load()
+    assert demo.load() == 2
+    assert demo.load() == 0
+    listing = staff_client.get(reverse("api:service_accounts")).content.decode()
+    assert "hotline-12345" in listing
+    assert "grid-jurongli" in listing
+    assert roles.committee_neighbourhood_id(User.objects.get(username="grid-jurongli")) is not None

@@ -2,10 +2,7 @@
 
 Loading the demo takes seconds, so each test loads it once and checks several things."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from cases import demo
 from cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, Status
@@ -24,8 +21,24 @@ def demo_world(db):
     reference.load()
 
 
-def test_load_demo_tells_plausible_stories_in_every_state_and_a_second_run_changes_nothing(db):
-    call_command("load_demo", stdout=io.StringIO())
+@pytest.fixture
+def methods(demo_world):
+    from methods import seed
+
+    seed.load()
+
+
+def test_load_demo_runs_the_cases_after_the_vocabulary_and_the_methods():
+    from ops.management.commands.load_demo import DEMO_MODULES
+
+    order = DEMO_MODULES.index
+    assert order("places.demo") < order("cases.reference") < order("cases.demo")
+    assert order("accounts.demo") < order("cases.demo")
+    assert "methods.seed" not in DEMO_MODULES or order("methods.seed") < order("cases.demo")
+
+
+def test_the_demo_tells_plausible_stories_in_every_state_and_a_second_run_changes_nothing(methods):
+    assert demo.load() > 1000  # cases, moves, extensions
     cases = Case.objects.filter(external_id__startswith="demo-")
     assert 200 <= cases.count() <= 400
     assert set(cases.values_list("status", flat=True)) == set(Status.values)
@@ -52,9 +65,7 @@ def test_load_demo_tells_plausible_stories_in_every_state_and_a_second_run_chang
     assert courier.count() >= 5 and courier.values("reporter_phone").distinct().count() == courier.count()
 
     counts = (Case.objects.count(), CaseEvent.objects.count(), ExtensionRequest.objects.count())
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    assert "cases.demo: 0 rows created" in out.getvalue()
+    assert demo.load() == 0
     assert (Case.objects.count(), CaseEvent.objects.count(), ExtensionRequest.objects.count()) == counts
 
 

@@ -302,3 +302,12 @@ def test_bulk_deadlines_match_the_service_rules_across_holidays(db, elevator_cat
             assert bulk.for_case(elevator_category, urgency, moment) == deadlines_for(
                 elevator_category, urgency, moment
             )
+
+
+def test_a_clash_with_a_concurrent_import_writes_nothing_and_says_so(places, tmp_path, monkeypatch):
+    run(write_csv(tmp_path, GOOD[:1]))
+    # Another import commits "h-1" between this import's check and its write.
+    monkeypatch.setattr("cases.importing._existing", lambda external_ids: {})
+    output, _ = run_failing(write_csv(tmp_path, GOOD, name="again.csv"))
+    assert "其他人同时导入了相同外部编号的案件" in output
+    assert Case.objects.count() == 1 and CaseCounter.objects.get().last == 1

@@ -89,6 +89,15 @@ def test_a_file_that_is_not_csv_or_xlsx_is_refused_on_the_form(staff_client, pla
     assert response.status_code == 200 and "只能导入 CSV" in response.content.decode()
 
 
+def test_a_file_that_cannot_be_read_is_explained_not_a_server_error(staff_client, places):
+    upload = SimpleUploadedFile("cases.csv", (HEADER + GOOD).replace("›", ">").encode("gbk"))
+    response = staff_client.post(reverse("imports:upload"), {"file": upload})
+    assert response.status_code == 400 and "不是 UTF-8 编码" in response.content.decode()
+    upload = SimpleUploadedFile("cases.xlsx", b"not a workbook")
+    response = staff_client.post(reverse("imports:upload"), {"file": upload})
+    assert response.status_code == 400 and "无法读取该 XLSX 文件" in response.content.decode()
+
+
 def test_committee_members_get_403_on_upload_and_commit(committee_client, places):
     assert committee_client.get(reverse("imports:upload")).status_code == 403
     assert committee_client.post(reverse("imports:upload"), {"file": csv_file(GOOD)}).status_code == 403

@@ -69,3 +69,26 @@ def test_nothing_matches_a_word_that_is_not_there(staff_client, cases):
 def test_search_and_filters_combine(staff_client, cases, noise_category):
     response = staff_client.get(reverse("cases:list"), {"q": "电梯", "category": noise_category.pk})
     assert {c.reference for c in response.context["page"].object_list} == {cases["inside"].reference}
+
+
+def test_having_every_character_pair_is_not_enough(staff_client, staff_user, neighbourhood, noise_category):
+    # "梯电梯" holds both pairs of "电梯电" (电梯, 梯电) but not the word itself.
+    make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title="梯电梯", description="x")
+    assert found(staff_client, "电梯电") == set()
+    assert len(found(staff_client, "梯电梯")) == 1
+
+
+def test_latin_letters_match_in_any_case(staff_client, staff_user, neighbourhood, noise_category):
+    case = make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title="楼道LED灯坏了")
+    assert found(staff_client, "led灯") == {case.reference}
+    assert found(staff_client, "Led") == {case.reference}
+
+
+def test_postgresql_narrows_through_the_pair_index_and_sqlite_uses_like(db):
+    from django.db import connection
+
+    from cases.models import Case
+
+    sql = str(Case.objects.search("电梯").query)
+    assert ("case_bigrams" in sql) == (connection.vendor == "postgresql")
+    assert "case_bigrams" not in str(Case.objects.search("烟").query)  # one character: no pair to look up

@@ -214,6 +214,12 @@ def test_a_concurrent_edit_is_refused_with_what_changed(client, staff_user, comm
     assert "电梯加装协商" in refused.text  # the change made meanwhile is listed
     case.refresh_from_db()
     assert case.title == "电梯加装协商"
+    # Having seen the change, the second person may save deliberately: the form now carries the new version.
+    latest = refused.context["form"]["version"].value()
+    again = second.post(reverse("cases:edit", args=[case.pk]), {**form_data(case, title="电梯维修", **base)})
+    assert int(latest) == case.version and again.status_code == 302
+    case.refresh_from_db()
+    assert case.title == "电梯维修"
 
 
 def test_edit_keeps_the_phone_when_the_box_is_left_empty(staff_client, case):

@@ -12,6 +12,12 @@ from places.models import Estate
 from tests.conftest import make_case
 
 
+@pytest.fixture(autouse=True)
+def live_figures(settings):
+    """Figures computed at each request; tests/dashboards/test_snapshots.py turns snapshots back on."""
+    settings.DASHBOARD_SNAPSHOT_MINUTES = 0
+
+
 def _walk(actor, case, *moves):
     """Apply (action, days after receipt, extra) moves to a case, each backdated."""
     for action, days, extra in moves:

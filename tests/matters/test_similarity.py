@@ -220,3 +220,50 @@ def test_workers_flagging_at_the_same_time_write_each_pair_once(scene):
         services.flag_case(case_id=case.pk)
     assert snapshot()[0] == concurrent
     assert links_of(scene["new"])[scene["ageing"].pk].kind == LinkKind.SAME_CLASS
+
+
+def test_flag_similar_command_links_all_cases_in_bulk_and_one_by_reference(scene, capsys):
+    call_command("flag_similar", "--all")
+    links = links_of(scene["new"])
+    assert links[scene["ageing"].pk].kind == LinkKind.SAME_CLASS
+    assert links[scene["same_building"].pk].kind == LinkKind.SAME_MATTER
+    before = snapshot()
+    call_command("flag_similar", "--all")
+    call_command("flag_similar", "--case", scene["new"].reference)
+    assert snapshot() == before
+    assert f"{scene['new'].reference}:" in capsys.readouterr().out
+
+
+def test_cases_without_an_estate_are_the_same_matter_when_their_texts_name_the_same_place(
+    staff_user, neighbourhood, noise_category
+):
+    from tests.conftest import make_case
+
+    texts = [
+        ("丽发新城附近建搅拌站噪音扰民", "丽发新城小区旁边违规建设混凝土搅拌站，日夜施工，噪音粉尘严重。"),
+        ("投诉丽发新城附近搅拌站污染", "丽发新城小区附近的搅拌站粉尘和噪音污染严重，影响居民休息。"),
+        ("星沙花园附近搅拌站噪音扰民", "星沙花园旁边有一个搅拌站，晚上施工噪音很大，粉尘污染。"),
+    ]
+    cases = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
+        for t, d in texts
+    ]
+    for case in cases:
+        services.flag_case(case_id=case.pk)
+    links = links_of(cases[0])
+    assert links[cases[1].pk].kind == LinkKind.SAME_MATTER
+    assert "诉求提到同一地点" in links[cases[1].pk].reasons
+    assert links[cases[2].pk].kind == LinkKind.SAME_CLASS
+
+
+def test_the_case_page_partial_lists_same_matter_and_same_class_apart(scene, staff_client):
+    from django.urls import reverse
+
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+    response = staff_client.get(reverse("matters:case_similar", args=[scene["new"].pk]))
+    assert [s.case for s in response.context["same_matter"]] == [scene["same_building"]]
+    assert [s.case for s in response.context["same_class"]] == [scene["ageing"]]
+    html = response.content.decode()
+    assert "同一楼栋" in html and "确认相似" in html
+    assert scene["noise"].reference not in html

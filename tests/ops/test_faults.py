@@ -10,19 +10,23 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Channel, RequestType
 from governance.celery import app
-from tests.conftest import require, start_worker, stop_worker, wait_for
+from tests.conftest import ROOT, WorkerProcess, database_url_for_subprocess, require, stop_worker, wait_for
 
 
 def free_port() -> int:
@@ -61,22 +65,49 @@ class ThrowawayRedis:
             self.process.wait(timeout=10)
 
 
+def start_worker(tmp_path: Path, *, broker: str, queue: str | None = None, extra_env=None, include=()):
+    """A solo-pool worker on `queue` (a new one by default), against `broker` and the test database."""
+    queue = queue or f"fault-{uuid.uuid4().hex[:10]}"
+    log = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_QUEUE": queue,
+        **(extra_env or {}),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "governance", "worker", "-Q", queue, "-P", "solo", "-c", "1"]
+    command += ["--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"{log.stem}@%h", "-l", "info"]
+    for module in include:
+        command += ["--include", module]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    return WorkerProcess(queue, process, log)
+
+
+def forget_producers() -> None:
+    """Celery keeps its producer pool (for the URL of the time) on the app and on app.amqp."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+# Celery resolves the read and write URLs from broker_url once; all three must change together.
+BROKER_KEYS = ("broker_url", "broker_read_url", "broker_write_url")
+
+
 @pytest.fixture
 def private_redis(tmp_path, settings):
     """A redis-server of our own; the app in this process and the workers use it as their broker."""
     require(shutil.which("redis-server") is not None, "redis-server is not installed")
     redis = ThrowawayRedis(tmp_path)
     redis.start()
-    previous = app.conf.broker_url
+    previous = {key: app.conf[key] for key in BROKER_KEYS}
     settings.CELERY_BROKER_URL = redis.url
-    app.conf.broker_url = redis.url
+    app.conf.update(dict.fromkeys(BROKER_KEYS, redis.url))
     app.conf.task_always_eager = False
-    app.pool.force_close_all()
-    app._pool = None
+    forget_producers()
     yield redis
-    app.pool.force_close_all()
-    app._pool = None
-    app.conf.broker_url = previous
+    forget_producers()
+    app.conf.update(previous)
     redis.stop()
 
 
@@ -111,17 +142,22 @@ def test_cases_are_saved_and_shown_while_redis_is_down_and_similarity_catches_up
     from matters.models import CaseSignature
     from matters.tasks import sweep_similarity
 
-    worker = start_worker(tmp_path, extra_env={"CELERY_BROKER_URL": private_redis.url})
-    app.conf.task_default_queue = worker.queue
+    # The private Redis serves this test alone, so its worker can take the app's default queue.
+    worker = start_worker(tmp_path, broker=private_redis.url, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
     try:
         client.force_login(staff_user)
         before = create_through_the_page(client, case_form(staff_user, neighbourhood, elevator_category, "一号楼灯坏"))
-        wait_for(lambda: CaseSignature.objects.filter(case=before).exists(), message="similarity of the first case")
+        wait_for(
+            lambda: CaseSignature.objects.filter(case=before).exists(),
+            message=f"similarity of the first case; worker log:\n{worker.output()}",
+        )
 
         private_redis.stop()
         titles = [f"二号楼灯坏 {n}" for n in range(3)]
         started = time.monotonic()
-        during = [create_through_the_page(client, case_form(staff_user, neighbourhood, elevator_category, t)) for t in titles]
+        during = [
+            create_through_the_page(client, case_form(staff_user, neighbourhood, elevator_category, t)) for t in titles
+        ]
         elapsed = time.monotonic() - started
         for case in during:
             page = client.get(reverse("cases:detail", args=[case.pk]))
@@ -139,7 +175,6 @@ def test_cases_are_saved_and_shown_while_redis_is_down_and_similarity_catches_up
             message=f"the sweep to index the cases logged while Redis was down; worker log:\n{worker.output()}",
         )
     finally:
-        app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
         stop_worker(worker)
 
 
@@ -150,22 +185,24 @@ def test_a_task_whose_worker_is_killed_runs_again_and_its_effect_happens_once(
     private_redis, tmp_path, case, staff_user, linger
 ):
     # A short visibility timeout, as an operator would not run it, so that redelivery comes within the test.
-    env = {"CELERY_BROKER_URL": private_redis.url, "CELERY_VISIBILITY_TIMEOUT": "3"}
-    include = ["--include", "tests.ops.fault_tasks"]
+    env = {"CELERY_VISIBILITY_TIMEOUT": "3"}
+    include = ["tests.ops.fault_tasks"]
     log, marker = tmp_path / "deliveries.log", f"fault-note-{uuid.uuid4().hex[:8]}"
-    first = start_worker(tmp_path, extra_env=env, extra_args=include)
+    first = start_worker(tmp_path, broker=private_redis.url, extra_env=env, include=include)
     second = None
     try:
-        app.send_task(
-            "tests.fault_note", args=[case.pk, marker, staff_user.pk, str(log), linger], queue=first.queue
+        app.send_task("tests.fault_note", args=[case.pk, marker, staff_user.pk, str(log), linger], queue=first.queue)
+        wait_for(
+            lambda: log.exists() and "start" in log.read_text(),
+            timeout=60,
+            message=f"the task to start; {first.output()}",
         )
-        wait_for(lambda: log.exists() and "start" in log.read_text(), timeout=60, message=f"the task to start; {first.output()}")
         if linger == "after":
             wait_for(lambda: CaseEvent.objects.filter(case=case, note=marker).exists(), message="the first write")
         os.kill(first.process.pid, signal.SIGKILL)
         first.process.wait(timeout=10)
 
-        second = start_worker(tmp_path, extra_env={**env, "CELERY_QUEUE": first.queue}, extra_args=include, queue=first.queue)
+        second = start_worker(tmp_path, broker=private_redis.url, queue=first.queue, extra_env=env, include=include)
         wait_for(
             lambda: "done" in log.read_text(),
             timeout=90,
@@ -181,33 +218,50 @@ def test_a_task_whose_worker_is_killed_runs_again_and_its_effect_happens_once(
             stop_worker(second)
 
 
+@pytest.fixture
+def gunicorn(transactional_db, tmp_path):
+    """The app under gunicorn (one worker, persistent database connections) against the test database."""
+    port, log = free_port(), tmp_path / "gunicorn.log"
+    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), "DEBUG": "true"}
+    command = [sys.executable, "-m", "gunicorn", "governance.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: fetch(base + reverse("healthz"))[0] == 200, timeout=30, message="gunicorn to answer")
+    yield base
+    process.terminate()
+    process.wait(timeout=15)
+
+
+def fetch(url: str, session: str = "") -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={session}"} if session else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+    except OSError:
+        return 0, ""
+
+
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_the_app_answers_again_after_the_database_drops_its_connections(client, staff_user, case):
+def test_the_running_app_answers_again_after_the_database_drops_its_connections(gunicorn, staff_user, case):
     require(connection.vendor == "postgresql", "needs DATABASE_URL on PostgreSQL")
+    client = Client()
     client.force_login(staff_user)
-    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
-    own_pid = connection.cursor().connection.info.backend_pid
+    cookie = client.cookies["sessionid"].value
+    detail = gunicorn + reverse("cases:detail", args=[case.pk])
+    status, page = fetch(detail, cookie)
+    assert status == 200 and case.reference in page
 
-    import psycopg2
-
-    conf = connection.settings_dict
-    admin = psycopg2.connect(
-        dbname=conf["NAME"], user=conf["USER"], password=conf["PASSWORD"] or None,
-        host=conf["HOST"] or "127.0.0.1", port=conf["PORT"] or 5432,
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
+    # What the app sees of a PostgreSQL restart: every server connection it holds is cut.
+    with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid = %s) AS killed",
-            [own_pid],
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-        assert cursor.fetchone()[0] == 1
-    admin.close()
+        assert cursor.fetchone()[0] >= 1, "gunicorn's worker kept no connection to cut"
 
-    # The first request after the drop may meet the dead connection; conn_health_checks notice it
-    # at the start of the next request and reconnect, without restarting anything.
-    statuses = [client.get(reverse("cases:detail", args=[case.pk]), follow=False).status_code for _ in range(2)]
-    assert statuses[-1] == 200, statuses
-    assert client.get(reverse("cases:list")).status_code == 200
+    # CONN_HEALTH_CHECKS: the first query of the next request finds the connection dead and reconnects.
+    assert fetch(detail, cookie)[0] == 200
+    assert fetch(gunicorn + reverse("cases:list"), cookie)[0] == 200
+    assert fetch(gunicorn + reverse("healthz"))[0] == 200

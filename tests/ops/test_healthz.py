@@ -13,14 +13,15 @@ HEALTH_KEYS = {"status", "database", "broker", "last_worker_heartbeat"}
 @pytest.fixture
 def broker_url(settings):
     """Point the health check at a given broker URL for one test."""
-    previous = app.conf.broker_url
+    keys = ("broker_url", "broker_read_url", "broker_write_url")  # resolved once from broker_url
+    previous = {key: app.conf[key] for key in keys}
 
     def use(url: str) -> None:
         settings.CELERY_BROKER_URL = url
-        app.conf.broker_url = url
+        app.conf.update(dict.fromkeys(keys, url))
 
     yield use
-    app.conf.broker_url = previous
+    app.conf.update(previous)
 
 
 def test_healthz_is_public_and_reports_both_services(client, db):

@@ -63,6 +63,11 @@ class Command(BaseCommand):
                 + (" (dry run: nothing written)" if options["dry_run"] else "")
             )
         )
+        if result.created and not options["dry_run"]:
+            # Bulk-created cases skip the per-case similarity task; the periodic sweep finds them as stale.
+            self.stdout.write(
+                "similar cases: the periodic sweep links the new cases (or run `manage.py sweep_similarity`)"
+            )
 
     def _actor(self, username: str | None):
         users = get_user_model().objects.filter(is_active=True)

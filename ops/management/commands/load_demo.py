@@ -4,7 +4,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Each app that has demo data offers `<app>.demo.load() -> rows created`, run in this order.
-DEMO_MODULES = ["places.demo", "accounts.demo", "cases.reference", "methods.seed", "cases.demo", "matters.demo"]
+DEMO_MODULES = [
+    "places.demo",
+    "accounts.demo",
+    "cases.reference",
+    "methods.seed",
+    "cases.demo",
+    "matters.demo",
+    "api.demo",
+]
 
 
 class Command(BaseCommand):
