@@ -77,6 +77,15 @@ def _user(username, role, hood):
     return user
 
 
+def open_share(age: timedelta) -> float:
+    """How many accepted cases of this age are still open: most recent ones, few old ones (some overdue)."""
+    if age < timedelta(days=3):
+        return 1.0
+    if age < timedelta(days=30):
+        return 0.1
+    return 0.02 if age < timedelta(days=180) else 0.003
+
+
 def make_cases(n, hoods, estates, teams, methods, rng):
     """N cases in the states real ones end up in: mostly closed, some open, some overdue, some reworked."""
     categories = list(Category.objects.exclude(parent=None))
@@ -110,7 +119,7 @@ def make_cases(n, hoods, estates, teams, methods, rng):
             if case.accepted_at > now:
                 case.accepted_at = None
                 case.status = Status.DISPATCHED
-            elif rng.random() < 0.1 or age < timedelta(days=3):
+            elif rng.random() < open_share(age):
                 case.status = rng.choice([Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD])
             else:
                 case.method = rng.choice(methods)

@@ -74,15 +74,23 @@ class Services:
         self.processes.append(process)
         return process
 
-    def start(self) -> None:
+    def start_redis(self) -> None:
         redis_command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port)]
         self.spawn("redis", [*redis_command, "--save", "", "--appendonly", "no", "--dir", str(self.logs)])
         wait_until(lambda: _redis_ping(self.redis_port), 10, "redis-server")
+
+    def start_app(self) -> None:
         celery = [sys.executable, "-m", "celery", "-A", "governance", "worker", "-c", "1", "-l", "warning"]
         self.spawn("worker", [*celery, "--without-heartbeat", "--without-mingle", "--without-gossip"])
         gunicorn = [sys.executable, "-m", "gunicorn", "governance.wsgi", "--bind", f"127.0.0.1:{self.web_port}"]
         self.spawn("gunicorn", [*gunicorn, "--workers", str(self.web_workers), "--timeout", "60"])
         wait_until(lambda: _get_status(self.web_port, "/healthz") == 200, 30, "gunicorn /healthz")
+
+    def queued(self) -> int:
+        """Messages waiting in the app's queue (the seeding's similarity tasks, at first)."""
+        with socket.create_connection(("127.0.0.1", self.redis_port), timeout=2) as sock:
+            sock.sendall(f"LLEN {self.env.get('CELERY_QUEUE', 'ruziniu')}\r\n".encode())
+            return int(sock.recv(64).decode().strip().lstrip(":") or 0)
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -353,16 +361,22 @@ def main() -> int:
     os.environ.update({k: v for k, v in env.items() if k != "CELERY_BROKER_URL"})
     os.environ["CELERY_BROKER_URL"] = services.env["CELERY_BROKER_URL"]
     sys.path.insert(0, str(ROOT))
-    world = prepare_database(args)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=services.env, check=True
-    )
-
-    from cases.models import Case
-
-    before = Case.objects.count()
-    services.start()
+    services.start_redis()
     try:
+        world = prepare_database(args)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=services.env,
+            check=True,
+        )
+        from cases.models import Case
+
+        before = Case.objects.count()
+        services.start_app()
+        drained = time.monotonic()
+        wait_until(lambda: services.queued() == 0, 900, "the worker to empty the queue before the run")
+        print(f"queue drained in {time.monotonic() - drained:.0f} s; load average {os.getloadavg()[0]:.1f}")
         browsers = []
         for username in world["usernames"]:
             browser = Browser(services.web_port)
@@ -409,6 +423,7 @@ def report(args, results: Results, elapsed: float, before: int, seeded: int, log
     errors = sum(results.errors.values())
     print(f"load: {args.users} users, {args.seconds:.0f} s, think {args.think:.1f} s, gunicorn x{args.web_workers}")
     print(f"data: {seeded} cases before the run; logs in {logs}")
+    print(f"machine: {os.cpu_count()} cores, load average after the run {os.getloadavg()[0]:.1f} (shared machine)")
     print(f"requests: {len(everything)} in {elapsed:.1f} s ({len(everything) / elapsed:.1f}/s), errors: {errors}")
     print(
         f"latency ms: p50 {percentile(everything, 0.5) * 1000:.0f}  p95 {percentile(everything, 0.95) * 1000:.0f}"

@@ -359,7 +359,10 @@ def speed(sizes: list[int], queries: int, link_sample: int, data: Path) -> None:
         from django.contrib.auth.models import User
         from django.utils import timezone
 
+        from cases.models import Channel, RequestType
+
         user = User.objects.get(username="simbench")
+        channel, request_type = Channel.objects.order_by("pk").first(), RequestType.objects.order_by("pk").first()
         latencies, recalls = [], []
         for _ in range(queries):
             title, description = make(rng)
@@ -374,6 +377,8 @@ def speed(sizes: list[int], queries: int, link_sample: int, data: Path) -> None:
                     "estate": base.estate,
                     "building": base.building,
                     "received_at": timezone.now(),
+                    "channel": channel,
+                    "request_type": request_type,
                 },
             )
             started = time.perf_counter()

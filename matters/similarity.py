@@ -13,17 +13,18 @@ from django.db.models import F, FloatField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case
+from cases.models import OPEN_STATUSES, Case
 from matters import text
 from matters.models import CaseLink, CaseSignature, IndexStats, LinkKind, LinkStatus, Posting, Term
 
 # Query through at most this many of a case's tokens, skipping tokens found in more than DF_CAP_RATIO of all
 # cases (they say little and their postings are long): bench/similarity.py measures what this costs in recall.
-MAX_QUERY_TERMS = 24
-DF_CAP_RATIO = 0.05
+MAX_QUERY_TERMS = 16
+DF_CAP_RATIO = 0.02
 DF_CAP_MIN = 200
-CANDIDATES = 60
-PLACE_CANDIDATES = 50
+CANDIDATES = 50
+PLACE_CANDIDATES = 30
+MIN_TEXT = 0.08  # below this cosine no pair is linked, whatever else they share
 
 # Thresholds on the cosine of the place-free text (see README, "Similar cases").
 MATTER_TEXT = 0.20
@@ -128,8 +129,9 @@ def _place_candidate_ids(case: Case) -> list[int]:
         same_place = Q(neighbourhood_id=case.neighbourhood_id, address=case.address)
     else:
         return []
+    # The open cases at the same place: the likely duplicates and co-complaints.
     return list(
-        Case.objects.filter(same_place)
+        Case.objects.filter(same_place, status__in=OPEN_STATUSES)
         .exclude(pk=case.pk)
         .order_by("-received_at")
         .values_list("pk", flat=True)[:PLACE_CANDIDATES]
@@ -209,14 +211,15 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     if not ids:
         return []
     rows = CaseSignature.objects.filter(case_id__in=ids).values_list("case_id", "vector", "places")
-    vectors = {pk: v for pk, v, _ in rows}
-    other_places = {pk: set(p) for pk, _, p in rows}
+    similarities = {pk: text.cosine(vector, v) for pk, v, _ in rows}
+    vectors = {pk: v for pk, v, _ in rows if similarities[pk] >= MIN_TEXT}
+    other_places = {pk: set(p) for pk, _, p in rows if pk in vectors}
     places = set(places)
-    others = Case.objects.filter(pk__in=ids).select_related("category__parent", "estate", "building")
+    others = Case.objects.filter(pk__in=list(vectors)).select_related("category__parent", "estate", "building")
     matches = []
     for other in others:
-        other_vector = vectors.get(other.pk, {})
-        similarity = text.cosine(vector, other_vector)
+        other_vector = vectors[other.pk]
+        similarity = similarities[other.pk]
         same_place = shares_place(places, other_places.get(other.pk, set()))
         match = judge(case, other, similarity, text.shared_terms(vector, other_vector), same_place)
         if match:

@@ -236,6 +236,8 @@ def shared_terms(a: dict[str, float], b: dict[str, float], limit: int = 3) -> li
     """The dictionary words that contribute most to the cosine (then other tokens), for a reader."""
     common = [(is_word(t), a[t] * b[t], t) for t in a if t in b]
     common.sort(reverse=True)
+    if common and common[0][0]:
+        common = [item for item in common if item[0]]  # words only, when there are any
     common = [(weight, t) for _, weight, t in common]
     picked: list[str] = []
     for _, token in common:

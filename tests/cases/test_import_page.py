@@ -20,6 +20,12 @@ def places(estate, building, other_estate, reference_data):
     return estate
 
 
+@pytest.fixture(autouse=True)
+def uploads(settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")
+    return tmp_path / "uploads"
+
+
 def csv_file(text: str, name: str = "cases.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, (HEADER + text).encode("utf-8"), content_type="text/csv")
 
@@ -35,14 +41,16 @@ def test_staff_preview_lists_every_bad_row_and_offers_no_commit(staff_client, pl
     assert Case.objects.count() == 0
 
 
-def test_staff_preview_then_commit_imports_the_file(staff_client, places):
+def test_staff_preview_then_commit_imports_the_file(staff_client, places, uploads):
+    assert "检查并预览" in staff_client.get(reverse("imports:upload")).content.decode()
     response = staff_client.post(reverse("imports:upload"), {"file": csv_file(GOOD)})
     assert response.context["result"].created == 2 and Case.objects.count() == 0
+    assert len(list(uploads.iterdir())) == 1  # kept, under a random name, until the commit
     token = response.context["token"]
     response = staff_client.post(reverse("imports:commit"), {"token": token})
     assert response.status_code == 302
     assert set(Case.objects.values_list("external_id", flat=True)) == {"p-1", "p-2"}
-    assert CaseEvent.objects.count() == 2
+    assert CaseEvent.objects.count() == 2 and not list(uploads.iterdir())
     # The token is spent: the same commit again imports nothing twice.
     response = staff_client.post(reverse("imports:commit"), {"token": token}, follow=True)
     assert "导入已过期或无效" in response.content.decode()

@@ -3,9 +3,6 @@ import pytest
 from matters import services
 from matters.models import CaseLink, LinkStatus, MatterClass, Membership
 
-pytestmark = pytest.mark.urls("tests.matters.urls")
-
-
 @pytest.fixture
 def flagged(scene):
     for case in scene.values():
