@@ -101,11 +101,10 @@ class CaseForm(forms.ModelForm):
         if case.reporter_phone:
             phone.help_text = _("当前号码 %(masked)s；留空表示不修改。") % {"masked": mask_phone(case.reporter_phone)}
 
-    def _chosen(self, name):
+    def _chosen(self, name) -> int | None:
         if self.is_bound:
-            return self.data.get(self.add_prefix(name)) or None
-        value = self.initial.get(name, self.fields[name].initial)
-        return getattr(value, "pk", value)
+            return selectors.as_id(self.data.get(self.add_prefix(name)))
+        return selectors.as_id(self.initial.get(name, self.fields[name].initial))
 
     def _narrow_places(self):
         """Offer only the chosen neighbourhood's estates and the chosen estate's buildings.

@@ -7,7 +7,6 @@ upload or point the import at an arbitrary path.
 
 import re
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +32,7 @@ STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
 
 
 def upload_dir() -> Path:
-    path = Path(getattr(settings, "IMPORT_UPLOAD_DIR", "") or Path(tempfile.gettempdir()) / "ruziniu-imports")
+    path = Path(settings.IMPORT_UPLOAD_DIR)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 

@@ -665,15 +665,17 @@ def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) 
     if not rows:
         return
     deadlines = Deadlines()
-    year = timezone.localdate().year
-    CaseCounter.objects.bulk_create([CaseCounter(year=year)], ignore_conflicts=True)
-    # The counter row stays locked until the import commits: numbers stay unique and, since a rollback
-    # returns them, gap-free — the same guarantee case_create gives.
-    counter = CaseCounter.objects.select_for_update().get(year=year)
-    first = counter.last + 1
-    counter.last += len(rows)
-    counter.save(update_fields=["last"])
-    prefix = settings.CASE_REFERENCE_PREFIX
+    # Like case_create, a case is numbered in the year it was received. The counter rows stay locked
+    # (in year order, so two imports cannot deadlock) until the import commits: numbers stay unique and,
+    # since a rollback returns them, gap-free.
+    years = [timezone.localtime(row.values["received_at"]).year for row in rows]
+    CaseCounter.objects.bulk_create([CaseCounter(year=year) for year in sorted(set(years))], ignore_conflicts=True)
+    counters = {c.year: c for c in CaseCounter.objects.select_for_update().filter(year__in=set(years)).order_by("year")}
+    references = []
+    for year in years:
+        counters[year].last += 1
+        references.append(f"{settings.CASE_REFERENCE_PREFIX}-{year}-{counters[year].last:06d}")
+    CaseCounter.objects.bulk_update(counters.values(), ["last"])
     note = _("批量导入")
     for start in range(0, len(rows), BATCH):
         cases = []
@@ -681,7 +683,7 @@ def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) 
             case = Case(
                 **_objects(row, registry),
                 external_id=row.external_id,
-                reference=f"{prefix}-{year}-{first + offset:06d}",
+                reference=references[offset],
                 status=Status.NEW,
                 urgency=Urgency.NORMAL,
                 created_by=actor,

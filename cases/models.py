@@ -331,6 +331,8 @@ class Case(models.Model):
             # The list sorts by these (either direction, id breaks ties) and filters resolved-date ranges.
             models.Index(fields=["due_at", "id"], name="case_due"),
             models.Index(fields=["resolved_at", "id"], name="case_resolved"),
+            # The overdue lists: open cases by deadline, without walking the many closed ones.
+            models.Index(fields=["due_at"], condition=Q(status__in=OPEN_STATUSES), name="case_open_due"),
         ]
 
     def __str__(self):

@@ -60,6 +60,15 @@ def record_phone_reveal(user, case: Case) -> PersonalDataAccess:
     return PersonalDataAccess.objects.create(user=user, case=case, field="reporter_phone")
 
 
+def as_id(value) -> int | None:
+    """A primary key from a request value, or None for anything that is not one (no 500 on garbage)."""
+    value = getattr(value, "pk", value)
+    if isinstance(value, int):
+        return value if 0 < value < 2**63 else None
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 2**63 else None
+
+
 def neighbourhoods_for(user) -> QuerySet[Neighbourhood]:
     hood = roles.committee_neighbourhood_id(user)
     if roles.is_staff_member(user):
@@ -69,12 +78,18 @@ def neighbourhoods_for(user) -> QuerySet[Neighbourhood]:
 
 def estates_for(user, neighbourhood_id=None) -> QuerySet[Estate]:
     estates = Estate.objects.filter(neighbourhood__in=neighbourhoods_for(user))
-    return estates.filter(neighbourhood_id=neighbourhood_id) if neighbourhood_id else estates
+    if neighbourhood_id is None:
+        return estates
+    hood = as_id(neighbourhood_id)
+    return estates.filter(neighbourhood_id=hood) if hood else estates.none()
 
 
 def buildings_for(user, estate_id=None) -> QuerySet[Building]:
     buildings = Building.objects.filter(estate__in=estates_for(user)).select_related("estate")
-    return buildings.filter(estate_id=estate_id) if estate_id else buildings
+    if estate_id is None:
+        return buildings
+    estate = as_id(estate_id)
+    return buildings.filter(estate_id=estate) if estate else buildings.none()
 
 
 def estate_for(user, pk: int) -> Estate:

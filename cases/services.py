@@ -170,7 +170,8 @@ def case_create(*, actor, data: dict, at: datetime | None = None) -> Case:
     case.first_contact_due, case.due_at = deadlines_for(case.category, case.urgency, case.received_at)
     case.reference = "pending"
     case.full_clean(exclude=["reference"])
-    case.reference = _next_reference(timezone.localdate().year)
+    # Numbered in the year the case was received, so imported history keeps its own year.
+    case.reference = _next_reference(timezone.localtime(case.received_at).year)
     case.save()
     for name, values in many.items():
         getattr(case, name).set(values)

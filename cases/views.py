@@ -174,18 +174,17 @@ def reveal_phone(request, pk):
 
 @require_GET
 def estate_options(request):
-    estates = selectors.estates_for(request.user, request.GET.get("neighbourhood") or None)
-    if not request.GET.get("neighbourhood"):
-        estates = estates.none()
+    """The <option>s of the chosen neighbourhood's estates (htmx swaps them into the form)."""
+    estates = selectors.estates_for(request.user, request.GET.get("neighbourhood", ""))
     return render(request, "cases/_options.html", {"options": [(e.pk, e.name) for e in estates]})
 
 
 @require_GET
 def building_options(request):
-    estate_id = request.GET.get("estate") or None
-    buildings = selectors.buildings_for(request.user, estate_id) if estate_id else []
-    hood = request.GET.get("neighbourhood")
-    if hood and estate_id:
+    """The <option>s of the chosen estate's buildings; none when the estate is not in the neighbourhood."""
+    buildings = selectors.buildings_for(request.user, request.GET.get("estate", ""))
+    hood = selectors.as_id(request.GET.get("neighbourhood"))
+    if hood:
         buildings = buildings.filter(estate__neighbourhood_id=hood)
     return render(request, "cases/_options.html", {"options": [(b.pk, b.number) for b in buildings]})
 

@@ -36,7 +36,7 @@ KEPT = [
 
 
 def minutes() -> int:
-    return getattr(settings, "DASHBOARD_SNAPSHOT_MINUTES", 10)
+    return settings.DASHBOARD_SNAPSHOT_MINUTES
 
 
 def is_default(scope: Scope) -> bool:

@@ -205,6 +205,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "ops.tasks.record_heartbeat", "schedule": timedelta(minutes=1)},
     "similarity-sweep": {"task": "matters.tasks.sweep_similarity", "schedule": timedelta(minutes=5)},
+    "dashboards-refresh": {"task": "dashboards.tasks.refresh_all_dashboards", "schedule": timedelta(minutes=5)},
 }
 
 REST_FRAMEWORK = {
@@ -248,3 +249,9 @@ CASE_COMPLEX_HANDLING_DAYS = env_int("CASE_COMPLEX_HANDLING_DAYS", 15, minimum=1
 # Classes of matters (matters/): propose a class when this many open or recent similar cases share a category.
 MATTERS_CLASS_THRESHOLD = env_int("MATTERS_CLASS_THRESHOLD", 3, minimum=2)
 MATTERS_CLASS_RECENT_DAYS = env_int("MATTERS_CLASS_RECENT_DAYS", 90, minimum=1)
+
+# Dashboards: the default views are served from a snapshot at most this old (0 = always live).
+DASHBOARD_SNAPSHOT_MINUTES = env_int("DASHBOARD_SNAPSHOT_MINUTES", 10, minimum=0)
+
+# Browser imports: uploads wait here between preview and commit (shared storage if several web hosts).
+IMPORT_UPLOAD_DIR = env_str("IMPORT_UPLOAD_DIR", str(BASE_DIR / "media" / "imports"))

@@ -9,11 +9,6 @@ from tests.conftest import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def act(page, action: str, fill=None) -> None:
     box = page.locator(f"details.action-{action}")
     box.locator("summary").click()

@@ -216,10 +216,15 @@ def test_deadlines_follow_category_and_urgency(staff_user, neighbourhood, elevat
     assert normal.first_contact_due == add_working_days(normal.received_at, 1)
 
 
-def test_references_are_sequential_per_year(staff_user, neighbourhood, elevator_category):
-    cases = [make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category) for _ in range(3)]
-    year = timezone.localdate().year
-    assert [c.reference for c in cases] == [f"JN-{year}-{n:06d}" for n in (1, 2, 3)]
+def test_references_are_sequential_in_the_year_the_case_was_received(staff_user, neighbourhood, elevator_category):
+    def received(year, month):
+        return timezone.make_aware(datetime(year, month, 1, 10, 0))
+
+    cases = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category, received_at=received(y, m))
+        for y, m in [(2025, 3), (2024, 7), (2025, 1), (2025, 5)]
+    ]
+    assert [c.reference for c in cases] == ["JN-2025-000001", "JN-2024-000001", "JN-2025-000002", "JN-2025-000003"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,12 +14,6 @@ from tests.conftest import make_case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made per test; the production hasher would spend most of the run hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def form_data(case_or_none=None, **overrides):
     """What a person fills in on the case form."""
     from cases.models import Category, Channel, RequestType
@@ -333,3 +327,14 @@ def test_home_lists_my_open_and_waiting_cases(staff_client, staff_user, case):
     assert response.context["work"]["mine_count"] == 1
     assert list(response.context["work"]["waiting"]["to_accept"][0]) == [case]
     assert case.reference in response.text
+
+
+@pytest.mark.parametrize("garbage", [":", "-1", "1e3", "９", "99999999999999999999999", ""])
+def test_place_choices_shrug_off_garbage(staff_client, neighbourhood, estate, building, reference_data, garbage):
+    assert staff_client.get(reverse("cases:estate_options"), {"neighbourhood": garbage}).status_code == 200
+    assert (
+        staff_client.get(reverse("cases:building_options"), {"estate": garbage, "neighbourhood": garbage}).status_code
+        == 200
+    )
+    response = staff_client.post(reverse("cases:create"), form_data(neighbourhood=garbage, estate=garbage))
+    assert response.status_code == 200 and not Case.objects.exists()

@@ -13,12 +13,6 @@ from tests.conftest import make_case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made per test; the production hasher would spend most of the run hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def listed(client, **params):
     response = client.get(reverse("cases:list"), params)
     assert response.status_code == 200, response.context["filter"].errors if response.context else response

@@ -3,6 +3,7 @@ import pytest
 from matters import services
 from matters.models import CaseLink, LinkStatus, MatterClass, Membership
 
+
 @pytest.fixture
 def flagged(scene):
     for case in scene.values():

@@ -6,12 +6,6 @@ from tests.conftest import make_case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made per test; the production hasher would spend most of the run hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_estate_page_shows_its_facts_buildings_and_cases(staff_client, case, estate, building, noise_category):
     elsewhere = make_case(case.created_by, neighbourhood=case.neighbourhood, category=noise_category, title="别处的事")
     response = staff_client.get(reverse("places:estate", args=[estate.pk]))
