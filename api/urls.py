@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from api import docs, tokens, views
@@ -36,4 +36,6 @@ urlpatterns = [
     path("tokens/new/", tokens.service_account_create, name="service_account_create"),
     path("tokens/<int:user_id>/issue/", tokens.token_issue, name="token_issue"),
     path("tokens/<int:user_id>/revoke/", tokens.token_revoke, name="token_revoke"),
+    # Anything else under /api/ (e.g. /api/cases/-1/similar/) is a JSON 404, not the HTML page.
+    re_path(r"^.*$", login_not_required(views.not_found), name="not_found"),
 ]

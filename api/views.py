@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as drf_filters
@@ -203,3 +204,8 @@ class BuildingViewSet(_Places):
 
     def get_queryset(self):
         return selectors.buildings_for(self.request.user).order_by("estate__name", "number", "id")
+
+
+def not_found(request, *args, **kwargs):
+    """The JSON answer for a path under /api/ that names no endpoint."""
+    return JsonResponse({"detail": _("没有这个接口地址。")}, status=404)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from accounts.names import display_name
 from cases.models import Case
 from cases.validators import mask_phone
 
@@ -90,7 +91,7 @@ CASE_COLUMNS: list[tuple[str, Callable[[Case], object]]] = [
     (_("详细地址"), lambda c: c.address),
     (_("主办单位"), lambda c: c.lead_department),
     (_("工作专班"), lambda c: c.team),
-    (_("责任人"), lambda c: (c.assignee.get_full_name() or c.assignee.username) if c.assignee_id else ""),
+    (_("责任人"), lambda c: display_name(c.assignee) if c.assignee_id else ""),
     (_("工作法"), lambda c: c.method),
     (_("首次联系时限"), lambda c: c.first_contact_due),
     (_("办结时限"), lambda c: c.due_at),

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.names import display_name
 from cases import selectors
 from cases.models import Case, Category, Department, Team, VisitResult
 from cases.services import EDITABLE_FIELDS
@@ -61,7 +62,7 @@ class CaseForm(forms.ModelForm):
         self.fields["estate"].queryset = selectors.estates_for(user)
         self.fields["building"].queryset = selectors.buildings_for(user)
         self.fields["assignee"].queryset = selectors.case_workers()
-        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["assignee"].label_from_instance = display_name
         self.fields["method"].queryset = Method.objects.in_use()
         self.fields["lead_department"].queryset = Department.objects.filter(is_active=True)
         self.fields["assisting_departments"].queryset = Department.objects.filter(is_active=True)
@@ -170,7 +171,7 @@ class MoveForm(forms.Form):
             Team.objects.filter(is_active=True), label=_("工作专班"), required=False
         )
         self.fields["assignee"] = forms.ModelChoiceField(selectors.case_workers(), label=_("责任人"), required=False)
-        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["assignee"].label_from_instance = display_name
         if case is not None:
             self.initial.update({"lead_department": case.lead_department_id, "team": case.team_id})
             self.initial["assignee"] = case.assignee_id

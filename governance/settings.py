@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a `status` field with their own choices; name their enums apart.
+    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "cases.models.Status", "ClassStatusEnum": "matters.models.ClassStatus"},
 }
 
 LOGGING = {

@@ -1,10 +1,12 @@
 """JSON for similar cases and classes (session or token auth; scoped like the pages)."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from api.views import READ_ERRORS
 from cases.models import Case
 from matters import selectors
 from matters.models import MatterClass
@@ -60,6 +62,7 @@ class ClassDetailSerializer(ClassSerializer):
         return sorted(selectors.visible_members(user, obj).values_list("pk", flat=True))
 
 
+@extend_schema(responses={200: SimilarSerializer(many=True), **READ_ERRORS})
 @api_view(["GET"])
 def case_similar(request, pk: int):
     """Similar cases of one case, best first: [{id, reference, title, kind, score, reasons}]."""
@@ -67,6 +70,7 @@ def case_similar(request, pk: int):
     return Response(SimilarSerializer(selectors.similar_cases(request.user, case), many=True).data)
 
 
+@extend_schema(responses={200: ClassSerializer(many=True), **READ_ERRORS})
 @api_view(["GET"])
 def class_list(request):
     """Classes of matters, ranked by growth this month and size."""
@@ -74,6 +78,7 @@ def class_list(request):
     return Response(ClassSerializer(classes, many=True).data)
 
 
+@extend_schema(responses={200: ClassDetailSerializer, **READ_ERRORS})
 @api_view(["GET"])
 def class_detail(request, pk: int):
     """One class with its route, progress and the ids of the member cases the caller may see."""

@@ -72,6 +72,22 @@ def flag_all(*, force: bool = False, batch: int = 500, progress: Callable[[int, 
     return len(ids)
 
 
+def flag_all_enqueued(*, batch: int = 500, progress: Callable[[int, int], None] | None = None) -> int:
+    """Index every unindexed case in bulk, then queue the (idempotent, concurrency-safe) task for each case,
+    so that several workers link them in parallel."""
+    from matters.tasks import flag_similar
+
+    ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
+    for number, case_id in enumerate(ids, 1):
+        flag_similar.delay(case_id)
+        if progress:
+            progress(number, len(ids))
+    return len(ids)
+
+
 def enqueue_flag(case_id: int) -> None:
     """Queue the similarity task; with the broker down, log it and rely on the sweep (never fail the caller)."""
     from matters.tasks import flag_similar

@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.names import display_name
 from cases.models import EventKind
 from cases.validators import mask_phone as _mask_phone
 from cases.workflow import MOVES
@@ -39,7 +40,7 @@ def sort_mark(context, field: str) -> str:
 def person(user) -> str:
     if user is None:
         return _("系统")
-    return user.get_full_name() or user.username
+    return display_name(user)
 
 
 @register.inclusion_tag("cases/_status.html")

@@ -64,3 +64,13 @@ def test_role_helpers_follow_groups(staff_user, committee_user, method_admin, su
     assert roles.committee_neighbourhood_id(staff_user) is None
     assert roles.is_method_admin(method_admin) and not roles.is_method_admin(staff_user)
     assert roles.is_staff_member(superuser) and roles.is_method_admin(superuser)
+
+
+def test_chinese_names_read_family_name_first(db):
+    from django.contrib.auth.models import User
+
+    from accounts.names import display_name
+
+    assert display_name(User(username="w", last_name="王", first_name="敏")) == "王敏"
+    assert display_name(User(username="m", last_name="Wang", first_name="Min")) == "Min Wang"
+    assert display_name(User(username="nobody")) == "nobody"

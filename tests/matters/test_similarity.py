@@ -267,3 +267,8 @@ def test_the_case_page_partial_lists_same_matter_and_same_class_apart(scene, sta
     html = response.content.decode()
     assert "同一楼栋" in html and "确认相似" in html
     assert scene["noise"].reference not in html
+
+
+def test_flag_similar_can_hand_the_linking_to_the_workers(scene):
+    call_command("flag_similar", "--all", "--enqueue")  # tasks run in process here (no broker in unit tests)
+    assert links_of(scene["new"])[scene["same_building"].pk].kind == LinkKind.SAME_MATTER

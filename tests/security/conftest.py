@@ -35,12 +35,6 @@ def local(year: int, month: int, day: int) -> datetime:
     return timezone.make_aware(datetime(year, month, day, 10, 0))
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made per test; the real hasher's deliberate slowness only slows the suite."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(
     staff_user,

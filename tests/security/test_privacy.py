@@ -82,3 +82,20 @@ def test_the_export_permission_exists_and_unmasks_only_for_its_holders(staff_use
 def test_an_export_by_a_holder_of_the_permission_shows_full_phones(staff_client, staff_user, case):
     staff_user.user_permissions.add(Permission.objects.get(codename="export_personal_data"))
     assert FULL in export(staff_client)
+
+
+def test_another_neighbourhoods_committee_exports_none_of_its_cases(client, other_committee_user, case):
+    client.force_login(other_committee_user)
+    assert case.reference not in export(client)
+
+
+def test_the_api_hides_a_confidential_resident_from_the_committee_and_masks_phones(
+    client, committee_user, staff_user, confidential_case
+):
+    url = reverse("api:case-detail", args=[confidential_case.pk])
+    client.force_login(committee_user)
+    body = client.get(url).content.decode()
+    assert "匿名的王先生" not in body and "13900001111" not in body
+    client.force_login(staff_user)
+    body = client.get(url).content.decode()
+    assert "13900001111" not in body

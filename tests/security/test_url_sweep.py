@@ -421,3 +421,20 @@ def test_every_admin_url_is_for_superusers_only(world):
     mismatches, asked = sweep(patterns, world, admin_row)
     assert not mismatches, "\n".join(mismatches)
     print(f"admin sweep: {len(patterns)} patterns x {len(ROLES)} roles = {asked} requests")
+
+
+def test_every_state_change_is_refused_without_its_csrf_token(world):
+    """The pages' POSTs and the API's session-authenticated writes both need the token."""
+    posts = [pattern for pattern in named(all_patterns()) if EXPECTED.get(pattern.name, get(*ROLES)).method == "POST"]
+    assert posts, "the table has no POST URLs"
+    for pattern in posts:
+        with transaction.atomic():
+            client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+            client.force_login(world["users"]["superuser"])
+            url = url_for(pattern, world)
+            if pattern.name.startswith("api:") and pattern.name not in API_PAGES_FOR_PEOPLE:
+                response = client.post(url, {}, content_type="application/json")
+            else:
+                response = client.post(url, {})
+            assert response.status_code == 403, f"{pattern.name}: {response.status_code} without a CSRF token"
+            transaction.set_rollback(True)
