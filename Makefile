@@ -30,8 +30,9 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Two processes (pytest-xdist): the suite is I/O-bound (browser, worker, databases); each process gets its own test database.
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 worker: venv
 	$(VENV)/bin/celery -A governance worker --loglevel=info
@@ -44,7 +45,7 @@ serve: venv
 	$(VENV)/bin/gunicorn governance.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4} --access-logfile -
 
 messages: venv
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 clean:

@@ -53,7 +53,7 @@ def case_export(request):
         return HttpResponseBadRequest(_("不支持的导出格式。"))
     case_filter = CaseFilter(request.GET, request=request)
     can_see = lambda case: selectors.can_see_reporter(request.user, case)  # noqa: E731
-    return exports.case_export(case_filter.qs, file_format=file_format, can_see=can_see)
+    return exports.case_export(case_filter.qs, file_format=file_format, can_see=can_see, user=request.user)
 
 
 @require_GET

@@ -175,18 +175,32 @@ class WorkerProcess:
         return self.log.read_text(errors="replace")
 
 
-def start_worker(tmp_path: Path, *, pool: str = "solo", extra_env: dict | None = None) -> WorkerProcess:
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    log = tmp_path / f"worker-{queue}.log"
+def start_worker(
+    tmp_path: Path,
+    *,
+    broker: str | None = None,
+    queue: str | None = None,
+    pool: str = "solo",
+    extra_env: dict | None = None,
+    include: tuple | list = (),
+) -> WorkerProcess:
+    """A `celery worker` process on `queue` (a new one by default), against `broker` (the configured one by
+    default) and the test database."""
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
+    name = f"{queue}.{uuid.uuid4().hex[:6]}"  # two workers may share a queue; their node names must differ
+    log = tmp_path / f"worker-{name}.log"
     env = {
         **os.environ,
         "DATABASE_URL": database_url_for_subprocess(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": broker or settings.CELERY_BROKER_URL,
         "CELERY_QUEUE": queue,
+        "PYTHONUNBUFFERED": "1",  # the log is read while the worker runs, to explain a timeout
         **(extra_env or {}),
     }
     command = [sys.executable, "-m", "celery", "-A", "governance", "worker", "-Q", queue, "-P", pool, "-c", "1"]
-    command += ["--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"{queue}@%h", "-l", "info"]
+    command += ["--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"{name}@%h", "-l", "info"]
+    for module in include:
+        command += ["--include", module]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     return WorkerProcess(queue, process, log)
 
@@ -208,11 +222,12 @@ def celery_worker(transactional_db, tmp_path, settings):
     from governance.celery import app
 
     worker = start_worker(tmp_path)
+    previous_queue = app.conf.task_default_queue
     app.conf.task_always_eager = False
     app.conf.task_default_queue = worker.queue
-    settings.CELERY_TASK_DEFAULT_QUEUE = worker.queue
     yield worker
-    app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    # Restore the queue this process publishes to, or later tests would send their tasks to this dead one.
+    app.conf.task_default_queue = previous_queue
     stop_worker(worker)
 
 

@@ -18,7 +18,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -26,7 +25,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Channel, RequestType
 from governance.celery import app
-from tests.conftest import ROOT, WorkerProcess, database_url_for_subprocess, require, stop_worker, wait_for
+from tests.conftest import ROOT, database_url_for_subprocess, require, start_worker, stop_worker, wait_for
 
 
 def free_port() -> int:
@@ -63,25 +62,6 @@ class ThrowawayRedis:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
-
-
-def start_worker(tmp_path: Path, *, broker: str, queue: str | None = None, extra_env=None, include=()):
-    """A solo-pool worker on `queue` (a new one by default), against `broker` and the test database."""
-    queue = queue or f"fault-{uuid.uuid4().hex[:10]}"
-    log = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_subprocess(),
-        "CELERY_BROKER_URL": broker,
-        "CELERY_QUEUE": queue,
-        **(extra_env or {}),
-    }
-    command = [sys.executable, "-m", "celery", "-A", "governance", "worker", "-Q", queue, "-P", "solo", "-c", "1"]
-    command += ["--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"{log.stem}@%h", "-l", "info"]
-    for module in include:
-        command += ["--include", module]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    return WorkerProcess(queue, process, log)
 
 
 def forget_producers() -> None:
@@ -143,7 +123,7 @@ def test_cases_are_saved_and_shown_while_redis_is_down_and_similarity_catches_up
     from matters.tasks import sweep_similarity
 
     # The private Redis serves this test alone, so its worker can take the app's default queue.
-    worker = start_worker(tmp_path, broker=private_redis.url, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+    worker = start_worker(tmp_path, broker=private_redis.url, queue=app.conf.task_default_queue)
     try:
         client.force_login(staff_user)
         before = create_through_the_page(client, case_form(staff_user, neighbourhood, elevator_category, "一号楼灯坏"))

@@ -12,7 +12,7 @@ def test_a_real_worker_runs_a_task_sent_through_the_broker(celery_worker):
         lambda: WorkerHeartbeat.objects.filter(hostname__startswith=celery_worker.queue).first(),
         message=f"the worker's heartbeat row; worker log:\n{celery_worker.output()}",
     )
-    assert beat.hostname.startswith(celery_worker.queue + "@")
+    assert beat.hostname.startswith(celery_worker.queue + ".")
 
 
 def test_heartbeat_runs_in_process_without_a_broker(db):

@@ -76,9 +76,6 @@ def test_the_export_permission_exists_and_unmasks_only_for_its_holders(staff_use
     assert phone_for_export(committee_user, FULL) == MASKED
 
 
-@pytest.mark.xfail(
-    strict=True, reason="cases/exports.py does not call ops.privacy.phone_for_export yet (see the security report)"
-)
 def test_an_export_by_a_holder_of_the_permission_shows_full_phones(staff_client, staff_user, case):
     staff_user.user_permissions.add(Permission.objects.get(codename="export_personal_data"))
     assert FULL in export(staff_client)

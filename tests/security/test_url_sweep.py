@@ -32,6 +32,7 @@ PUBLIC = {
     "open311:request",
     "admin:login",
     "admin:jsi18n",
+    "api:not_found",  # the JSON 404 for any other path under /api/: it reveals nothing
 }
 
 
@@ -146,6 +147,7 @@ EXPECTED: dict[str, Row] = {
     "api:class-detail": get(401, 200, 200, 200, 404, 200),
     "api:schema": get(401, 200, 200, 200, 200, 200),
     "api:docs": get(LOGIN, 200, 200, 200, 200, 200),
+    "api:not_found": get(404, 404, 404, 404, 404, 404),
     "api:service_accounts": get(LOGIN, 403, 403, 200, 403, 200),
     "api:service_account_create": post(LOGIN, 403, 403, 400, 403, 400),
     "api:token_issue": post(LOGIN, 403, 403, 200, 403, 200),
