@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, Team
 from matters.models import MatterClass
+from matters.services import CLASS_FIELDS
 
 
 class ClassForm(forms.ModelForm):
@@ -10,19 +11,7 @@ class ClassForm(forms.ModelForm):
 
     class Meta:
         model = MatterClass
-        fields = [
-            "title",
-            "root_problem",
-            "category",
-            "method",
-            "team",
-            "housing_type",
-            "min_elevator_age",
-            "without_property_company",
-            "target_count",
-            "target_year",
-            "target_unit",
-        ]
+        fields = CLASS_FIELDS
         widgets = {"root_problem": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

@@ -172,7 +172,8 @@ def class_propose_for(*, case: Case) -> MatterClass | None:
 
 # --- staff work on a class -----------------------------------------------------------------------
 
-CLASS_FIELDS = {
+# The fields staff set on a class, in the order the form shows them.
+CLASS_FIELDS = [
     "title",
     "root_problem",
     "category",
@@ -184,7 +185,7 @@ CLASS_FIELDS = {
     "target_count",
     "target_year",
     "target_unit",
-}
+]
 
 
 def _class_for_update(class_id: int) -> MatterClass:
@@ -208,7 +209,7 @@ def class_decide(*, actor, class_id: int, confirm: bool) -> MatterClass:
 def class_update(*, actor, class_id: int, data: dict) -> MatterClass:
     """Rename a class or change its method, team, screening profile and target."""
     _require_staff(actor)
-    unknown = set(data) - CLASS_FIELDS
+    unknown = set(data) - set(CLASS_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     matter_class = _class_for_update(class_id)
