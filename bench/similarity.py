@@ -291,6 +291,8 @@ def index_all(batch: int = 1000) -> tuple[int, float]:
         if not cases:
             break
         count += similarity.signatures_bulk(cases)
+    if count:
+        similarity.analyze_tables()  # as flag_all does (and autovacuum would, where it runs)
     return count, time.perf_counter() - started
 
 

@@ -62,9 +62,12 @@ def similarity_sweep(*, limit: int | None = None, progress: Callable[[int, int],
 def flag_all(*, force: bool = False, batch: int = 500, progress: Callable[[int, int], None] | None = None) -> int:
     """Flag every case: index the never-indexed ones in bulk first, then link each (the same code as the task)."""
     ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    indexed = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
+        indexed += similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
+    if indexed:
+        similarity.analyze_tables()  # before linking every case: the planner needs the new rows' statistics
     for number, case_id in enumerate(ids, 1):
         flag_case(case_id=case_id, force=force)
         if progress:
@@ -78,9 +81,12 @@ def flag_all_enqueued(*, batch: int = 500, progress: Callable[[int, int], None] 
     from matters.tasks import flag_similar
 
     ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    indexed = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
+        indexed += similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
+    if indexed:
+        similarity.analyze_tables()  # before linking every case: the planner needs the new rows' statistics
     for number, case_id in enumerate(ids, 1):
         flag_similar.delay(case_id)
         if progress:
@@ -139,9 +145,10 @@ def class_propose_for(*, case: Case) -> MatterClass | None:
     MATTERS_CLASS_THRESHOLD open or recent cases of one category are linked to it. Returns the class, if any."""
     # Proposals of one category are serialised, so two workers never propose the same class twice.
     list(Category.objects.select_for_update().filter(pk=case.category_id).order_by().values_list("pk"))
-    if Membership.objects.filter(case=case).exists():
-        return Membership.objects.filter(case=case).select_related("matter_class").first().matter_class
-    linked = [link.other(case.pk) for link in CaseLink.objects.involving(case.pk).shown()]
+    membership = Membership.objects.filter(case=case).select_related("matter_class").first()
+    if membership is not None:
+        return membership.matter_class
+    linked = [link.other(case.pk) for link in CaseLink.objects.involving(case.pk).shown().only("case_a", "case_b")]
     if not linked:
         return None
     joined = (

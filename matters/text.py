@@ -234,7 +234,9 @@ def is_word(token: str) -> bool:
 
 def shared_terms(a: dict[str, float], b: dict[str, float], limit: int = 3) -> list[str]:
     """The dictionary words that contribute most to the cosine (then other tokens), for a reader."""
-    common = [(is_word(t), a[t] * b[t], t) for t in a if t in b]
+    jieba.dt.check_initialized()
+    freq = jieba.dt.FREQ  # is_word(), without a call per token
+    common = [(freq.get(t, 0) > 0, a[t] * b[t], t) for t in a if t in b]
     common.sort(reverse=True)
     if common and common[0][0]:
         common = [item for item in common if item[0]]  # words only, when there are any
