@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 
 from accounts import roles
-from api.tokens import service_account_create_
+from api.tokens import service_account_register
 from places.models import Neighbourhood
 
 # username -> (system, role, neighbourhood)
@@ -22,6 +22,6 @@ def load() -> int:
         hood = Neighbourhood.objects.filter(name=hood_name).first() if hood_name else None
         if role == roles.COMMITTEE and hood is None:
             continue
-        service_account_create_(username=username, system=system, role=role, neighbourhood=hood)
+        service_account_register(username=username, system=system, role=role, neighbourhood=hood)
         created += 1
     return created

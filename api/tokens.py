@@ -65,7 +65,7 @@ class ServiceAccountForm(forms.Form):
 
 
 @transaction.atomic
-def service_account_create_(*, username: str, system: str, role: str, neighbourhood) -> User:
+def service_account_register(*, username: str, system: str, role: str, neighbourhood) -> User:
     """Make a user that has a role but no usable password."""
     user = User(username=username, last_name=system)
     user.set_unusable_password()
@@ -92,7 +92,7 @@ def service_account_create(request):
         tokens = {token.user_id: token for token in Token.objects.filter(user__in=accounts)}
         rows = [(account, tokens.get(account.pk)) for account in accounts]
         return render(request, "api/service_accounts.html", {"rows": rows, "form": form}, status=400)
-    account = service_account_create_(**form.cleaned_data)
+    account = service_account_register(**form.cleaned_data)
     messages.success(request, _("已创建服务账号“%(name)s”。") % {"name": account.username})
     return redirect("api:service_accounts")
 

@@ -1,21 +1,17 @@
 """Fixtures of the API tests: service accounts with tokens, and clients that send them."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts import roles
-from accounts.models import Profile
+from api.tokens import service_account_register
 
 
 def make_service_account(username: str, role: str, neighbourhood=None) -> tuple[User, str]:
-    """A user that cannot sign in, with a role and a token, as the token page makes them."""
-    user = User(username=username, last_name="12345热线平台")
-    user.set_unusable_password()
-    user.save()
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    Profile.objects.create(user=user, neighbourhood=neighbourhood)
+    """A service account made by the same service as the token page, with a token."""
+    user = service_account_register(username=username, system="12345热线平台", role=role, neighbourhood=neighbourhood)
     return user, Token.objects.create(user=user).key
 
 

@@ -10,25 +10,11 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from cases.deadlines import deadlines_for
-from cases.importing import Deadlines
+from cases.importing import COLUMNS, Deadlines
 from cases.models import Case, CaseCounter, CaseEvent, Category, EventKind, Holiday, Status
 from places.models import Building, Estate, Neighbourhood
 
-HEADER = [
-    "external_id",
-    "received_at",
-    "title",
-    "description",
-    "category",
-    "neighbourhood",
-    "estate",
-    "building",
-    "address",
-    "channel",
-    "request_type",
-    "reporter_name",
-    "reporter_phone",
-]
+HEADER = COLUMNS  # the documented column order of import_cases
 
 GOOD = [
     [
