@@ -20,7 +20,8 @@ FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _cell(value):
+def cell_value(value):
+    """A value as a spreadsheet cell: local time for datetimes, numbers kept, everything else text."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -32,7 +33,8 @@ def _cell(value):
     return str(value)
 
 
-def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+def attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    """Mark `response` as a download named `filename`."""
     # RFC 6266: an ASCII fallback plus the UTF-8 name for browsers that read it (Chinese file names).
     response["Content-Disposition"] = f'attachment; filename="export.{filename.rsplit(".", 1)[-1]}"; ' + (
         f"filename*=UTF-8''{quote(filename)}"
@@ -53,8 +55,8 @@ def spreadsheet_response(
         writer = csv.writer(response)
         writer.writerow([str(header) for header in headers])
         for row in rows:
-            writer.writerow([_cell(value) for value in row])
-        return _attachment(response, name)
+            writer.writerow([cell_value(value) for value in row])
+        return attachment(response, name)
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=(sheet_title or filename)[:31])
@@ -62,10 +64,10 @@ def spreadsheet_response(
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(header)) * 2 + 4))
     sheet.append([str(header) for header in headers])
     for row in rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([cell_value(value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
-    return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), name)
+    return attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), name)
 
 
 def _reporter(case: Case, can_see: Callable[[Case], bool], user) -> tuple[str, str]:

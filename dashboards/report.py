@@ -1,14 +1,12 @@
 """The monthly report (月报): the month's figures, per category (and per neighbourhood), and its case list."""
 
 from io import BytesIO
-from urllib.parse import quote
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from cases.exports import CASE_COLUMNS, XLSX_TYPE
+from cases.exports import CASE_COLUMNS, XLSX_TYPE, attachment, cell_value
 from dashboards import selectors
 from dashboards.figures import RATES, TABLE_COLUMNS, Scope, figures
 from places.models import Neighbourhood
@@ -48,16 +46,6 @@ def _table(sheet, rows: list[dict], first_header: str) -> None:
         sheet.append([row["label"], *(_value(row, key) for key, _label, _link in TABLE_COLUMNS)])
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if hasattr(value, "tzinfo") and hasattr(value, "hour"):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, int | float):
-        return value
-    return str(value)
-
-
 def report_workbook(user, scope: Scope, hood: Neighbourhood | None) -> HttpResponse:
     """The monthly report as an XLSX download: 指标, 分类, (居民区,) 案件清单."""
     data = report_data(user, scope, compare=hood is None)
@@ -86,11 +74,8 @@ def report_workbook(user, scope: Scope, hood: Neighbourhood | None) -> HttpRespo
         .select_related("building", "lead_department", "assignee")
         .iterator(chunk_size=2000)
     ):
-        cases.append([_cell(get(case)) for _label, get in CASE_COLUMNS])
+        cases.append([cell_value(get(case)) for _label, get in CASE_COLUMNS])
 
     buffer = BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    name = f"{where}-{month}-{_('月报')}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename=\"report-{month}.xlsx\"; filename*=UTF-8''{quote(name)}"
-    return response
+    return attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), f"{where}-{month}-{_('月报')}.xlsx")
