@@ -48,14 +48,17 @@ class CaseSignature(models.Model):
 
 
 class Posting(models.Model):
-    """Token → case with the token's weight in that case: the inverted index a new case is compared through."""
+    """Token → case with the token's weight in that case: the inverted index a new case is compared through.
+    Keyed by (case, term) — which also serves deleting a case's postings — plus one index on (term, weight
+    descending, case) that the candidate query reads alone: two indexes to maintain per row, not four."""
 
+    pk = models.CompositePrimaryKey("case", "term")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+", db_index=False)
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+", db_index=False)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
     weight = models.FloatField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["term", "case"], name="posting_term_case_unique")]
+        indexes = [models.Index(fields=["term", "-weight", "case"], name="posting_term_impact")]
 
     def __str__(self):
         return f"{self.term_id}→{self.case_id}"

@@ -59,13 +59,14 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
         .filter(pk__in=set(ids))
         .select_related("category__parent", "estate", "building", "signature")
     )
-    found = []
+    found, mine = [], similarity.Facts.of(draft)
     for other in candidates:
         other_vector = getattr(getattr(other, "signature", None), "vector", None) or {}
         score = text.cosine(vector, other_vector)
         other_places = set(getattr(getattr(other, "signature", None), "places", None) or [])
         same_place = similarity.shares_place(places, other_places)
-        match = similarity.judge(draft, other, score, text.shared_terms(vector, other_vector), same_place)
+        facts = similarity.Facts.of(other)
+        match = similarity.judge(mine, facts, score, text.shared_terms(vector, other_vector), same_place)
         if match and match.kind == LinkKind.SAME_MATTER:
             found.append(SimilarCase(None, other, match.kind, match.score, match.reasons))
     found.sort(key=lambda item: -item.score)

@@ -1,6 +1,7 @@
 """Writes of the matters app: flag a case, decide a link, and everything staff do to a class of matters."""
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -38,8 +39,10 @@ def _require_staff(actor) -> None:
 # --- similarity ----------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def flag_case(*, case_id: int, force: bool = False) -> dict:
-    """Index a case, store its similar-case links and propose or extend a class. Idempotent."""
+    """Index a case, store its similar-case links and propose or extend a class, in one transaction (one
+    commit to wait for; locks are taken in one order: terms, then the category). Idempotent."""
     case = Case.objects.select_related("category__parent", "estate", "building").filter(pk=case_id).first()
     if case is None:
         return {"case": case_id, "missing": True}
@@ -49,9 +52,48 @@ def flag_case(*, case_id: int, force: bool = False) -> dict:
     return {"case": case_id, "reindexed": changed, "links": links, "class": matter_class.pk if matter_class else None}
 
 
+# From this many cases on, flagging them together (matters.bulk) beats flagging them one by one.
+BULK_FROM = 200
+
+
+def flag_many(case_ids: list[int], *, force: bool = False, progress: Callable[[int, int], None] | None = None):
+    """Flag many cases: index the never-indexed ones in bulk and the changed ones one by one, then link them
+    and propose classes together (matters.bulk: the same decisions as flag_case, reached in bulk)."""
+    from matters import bulk
+
+    case_ids = sorted(case_ids)
+    started = time.monotonic()
+    indexed = set(CaseSignature.objects.filter(case_id__in=case_ids).values_list("case_id", flat=True))
+    fresh = [pk for pk in case_ids if pk not in indexed]
+    for start in range(0, len(fresh), 2000):
+        chunk = fresh[start : start + 2000]
+        similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
+    changed = Case.objects.filter(pk__in=indexed) if force else similarity.stale_cases().filter(pk__in=indexed)
+    for case in changed.select_related("category__parent", "estate", "building"):
+        similarity.signature_refresh(case=case, force=force)
+    similarity.analyze_tables()  # the planner needs the new rows' statistics; and a vacuumed index is faster
+    index_seconds, started = time.monotonic() - started, time.monotonic()
+    links = bulk.link_many(case_ids, progress=progress)
+    link_seconds, started = time.monotonic() - started, time.monotonic()
+    members = bulk.classes_many(case_ids)
+    log.info(
+        "flagged %s cases in bulk: indexed in %.1fs, %s links in %.1fs, %s class memberships in %.1fs",
+        len(case_ids),
+        index_seconds,
+        links,
+        link_seconds,
+        members,
+        time.monotonic() - started,
+    )
+    return {"cases": len(case_ids), "links": links, "memberships": members}
+
+
 def similarity_sweep(*, limit: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
     """Flag every case whose similarity is stale (never computed, or changed since). Returns how many."""
     ids = list(similarity.stale_cases().order_by("pk").values_list("pk", flat=True)[:limit])
+    if len(ids) >= BULK_FROM:
+        flag_many(ids, progress=progress)
+        return len(ids)
     for number, case_id in enumerate(ids, 1):
         flag_case(case_id=case_id)
         if progress:
@@ -59,15 +101,12 @@ def similarity_sweep(*, limit: int | None = None, progress: Callable[[int, int],
     return len(ids)
 
 
-def flag_all(*, force: bool = False, batch: int = 500, progress: Callable[[int, int], None] | None = None) -> int:
-    """Flag every case: index the never-indexed ones in bulk first, then link each (the same code as the task)."""
+def flag_all(*, force: bool = False, progress: Callable[[int, int], None] | None = None) -> int:
+    """Flag every case (re-indexing only what changed, unless `force`)."""
     ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
-    indexed = 0
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        indexed += similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
-    if indexed:
-        similarity.analyze_tables()  # before linking every case: the planner needs the new rows' statistics
+    if len(ids) >= BULK_FROM:
+        flag_many(ids, force=force, progress=progress)
+        return len(ids)
     for number, case_id in enumerate(ids, 1):
         flag_case(case_id=case_id, force=force)
         if progress:
@@ -166,12 +205,17 @@ def class_propose_for(*, case: Case) -> MatterClass | None:
     group = [case.pk] + _recent_or_open(list(same_category.values_list("pk", flat=True)))
     if len(group) < settings.MATTERS_CLASS_THRESHOLD or case.pk not in _recent_or_open([case.pk]):
         return None
-    title, terms = _class_title(case.category, group)
+    return class_propose(case.category, group)
+
+
+def class_propose(category: Category, group: list[int]) -> MatterClass:
+    """A proposed class of the given cases, titled after the words most of them share."""
+    title, terms = _class_title(category, group)
     matter_class = MatterClass.objects.create(
         title=title,
         root_problem=_("%(count)s 件相似案件（%(category)s）：%(terms)s")
-        % {"count": len(group), "category": case.category, "terms": " ".join(terms)},
-        category=case.category,
+        % {"count": len(group), "category": category, "terms": " ".join(terms)},
+        category=category,
     )
     Membership.objects.bulk_create([Membership(matter_class=matter_class, case_id=pk) for pk in group])
     return matter_class

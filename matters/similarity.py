@@ -5,23 +5,27 @@ the postings of its most distinctive tokens returns the best candidates, to whic
 are added; only those few candidates' vectors are loaded and scored exactly.
 """
 
+import functools
+import io
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Case as SqlCase
-from django.db.models import F, FloatField, Q, Sum, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from cases.models import OPEN_STATUSES, Case
 from matters import text
 from matters.models import CaseLink, CaseSignature, IndexStats, LinkKind, LinkStatus, Posting, Term
+from places.models import HousingType
 
-# Query through at most this many of a case's tokens, skipping tokens found in more than DF_CAP_RATIO of all
-# cases (they say little and their postings are long): bench/similarity.py measures what this costs in recall.
-MAX_QUERY_TERMS = 16
-DF_CAP_RATIO = 0.02
-DF_CAP_MIN = 200
+# A new case is compared through the postings of its QUERY_TERMS heaviest tokens, reading at most
+# POSTINGS_PER_TERM postings of each, heaviest first (an impact-ordered index: a rare token's postings are read
+# whole, a common one's only where it weighs most). The work per case is bounded whatever the index size;
+# bench/similarity.py measures what it costs in recall against an exhaustive scoring.
+QUERY_TERMS = 24
+POSTINGS_PER_TERM = 300
 CANDIDATES = 50
 PLACE_CANDIDATES = 30
 MIN_TEXT = 0.08  # below this cosine no pair is linked, whatever else they share
@@ -84,8 +88,8 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
         list(Term.objects.select_for_update().filter(text__in=changed_terms).order_by("text").values_list("id"))
         Term.objects.filter(text__in=added).update(df=F("df") + 1)
         Term.objects.filter(text__in=removed, df__gt=0).update(df=F("df") - 1)
-    terms = dict(Term.objects.filter(text__in=new_terms).values_list("text", "id"))
-    dfs = dict(Term.objects.filter(text__in=new_terms).values_list("text", "df"))
+    rows = Term.objects.filter(text__in=new_terms).values_list("text", "id", "df")
+    terms, dfs = {t: pk for t, pk, _ in rows}, {t: df for t, _, df in rows}
     first_time = not signature.content_hash
     # Weigh against the index without this case (weigh() adds it back): df - 1, and the count before it joined.
     documents = _documents() - (0 if first_time else 1)
@@ -105,24 +109,33 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
     return signature, True
 
 
+def query_terms(vector: dict[str, float]) -> list[tuple[float, int]]:
+    """(weight, term id) of the case's heaviest indexed tokens, the ones its candidates are found through."""
+    rows = Term.objects.filter(text__in=list(vector)).values_list("id", "text")
+    return sorted(((vector[t], pk) for pk, t in rows), reverse=True)[:QUERY_TERMS]
+
+
 def candidate_ids(case: Case, vector: dict[str, float], *, limit: int = CANDIDATES) -> list[int]:
-    """Cases sharing the most weight with `vector`, found through the postings of its most distinctive tokens."""
-    if not vector:
-        return []
-    cap = max(DF_CAP_MIN, int(DF_CAP_RATIO * _documents()))
-    rows = Term.objects.filter(text__in=list(vector), df__lte=cap).values_list("id", "text")
-    picked = sorted(((vector[t], pk) for pk, t in rows), reverse=True)[:MAX_QUERY_TERMS]
+    """Cases sharing the most weight with `vector`, found through the heaviest postings of its heaviest tokens:
+    one statement, the same on SQLite and PostgreSQL (an index on term, weight descending, case serves it)."""
+    picked = query_terms(vector) if vector else []
     if not picked:
         return []
-    query_weight = SqlCase(*[When(term_id=pk, then=Value(w)) for w, pk in picked], output_field=FloatField())
-    scored = (
-        Posting.objects.filter(term_id__in=[pk for _, pk in picked])
-        .exclude(case_id=case.pk)
-        .values("case_id")
-        .annotate(score=Sum(F("weight") * query_weight))
-        .order_by("-score", "case_id")[:limit]
+    table = connection.ops.quote_name(Posting._meta.db_table)
+    arms, params = [], []
+    for number, (weight, term_id) in enumerate(picked):
+        arms.append(
+            f"SELECT case_id, weight * %s AS score FROM (SELECT case_id, weight FROM {table} WHERE term_id = %s "
+            f"ORDER BY weight DESC, case_id LIMIT %s) AS term{number}"
+        )
+        params += [weight, term_id, POSTINGS_PER_TERM]
+    sql = (
+        f"SELECT case_id FROM ({' UNION ALL '.join(arms)}) AS hits WHERE case_id <> %s "
+        "GROUP BY case_id ORDER BY SUM(score) DESC, case_id LIMIT %s"
     )
-    return [row["case_id"] for row in scored]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, case.pk or 0, limit])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _place_candidate_ids(case: Case) -> list[int]:
@@ -147,24 +160,66 @@ class Match:
     kind: str
     score: float
     reasons: list[str] = field(default_factory=list)
+    similarity: float = 0.0  # the cosine of the two texts
 
 
-def _elevator_age(case: Case) -> int | None:
-    building = case.building
-    return None if building is None else building.elevator_age
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What judge() reads of a case: its place, category and building, without its text."""
+
+    id: int
+    category_id: int | None
+    category: str  # the category's display name, for the reasons
+    estate_id: int | None
+    building_id: int | None
+    address: str
+    housing_type: str  # the estate's housing type, displayed
+    elevator_age: int | None
+
+    @classmethod
+    def of(cls, case: Case, category: str | None = None) -> "Facts":
+        """From a case loaded with its estate and building (and its category, unless `category` is given)."""
+        estate, building = case.estate if case.estate_id else None, case.building if case.building_id else None
+        return cls(
+            id=case.pk or 0,
+            category_id=case.category_id,
+            category=str(case.category) if category is None and case.category_id else category or "",
+            estate_id=case.estate_id,
+            building_id=case.building_id,
+            address=case.address or "",
+            housing_type=str(HousingType(estate.housing_type).label) if estate else "",
+            elevator_age=building.elevator_age if building else None,
+        )
 
 
-def _elevator_profile(case: Case) -> tuple[str, int] | None:
-    building = case.building
-    if building is None or building.elevator_age is None:
-        return None
-    return case.estate.get_housing_type_display() if case.estate else "", building.elevator_age
+# The reasons a link gives, translated once per language (judging a hundred thousand links, gettext itself
+# was a third of the time).
+REASON_TEXTS = {
+    "building": gettext_noop("同一楼栋"),
+    "estate": gettext_noop("同一小区"),
+    "text_place": gettext_noop("诉求提到同一地点"),
+    "category": gettext_noop("同类: %(category)s"),
+    "text": gettext_noop("文本相近 %(score).2f: %(terms)s"),
+    "profile": gettext_noop("楼栋条件相同: %(type)s, 电梯 %(age)s 年"),
+}
+
+
+@functools.lru_cache(maxsize=16)
+def _reason_texts(language: str | None) -> dict[str, str]:
+    return {key: _(text) for key, text in REASON_TEXTS.items()}  # `language` is the active one
 
 
 def judge(
-    case: Case, other: Case, similarity: float, shared: list[str], same_text_place: bool | None = None
+    case: Facts,
+    other: Facts,
+    similarity: float,
+    shared: list[str] = (),
+    same_text_place: bool | None = None,
+    *,
+    explain: bool = True,
 ) -> Match | None:
-    """Decide whether two cases are the same matter, the same class of matter, or neither, and say why.
+    """Decide whether two cases are the same matter, the same class of matter, or neither, and say why
+    (unless `explain` is off: then only the kind and score, for ranking many pairs before explaining a few).
     `same_text_place`: their texts name the same place (True), different places (False), or one names none
     (None); it counts only for cases without an estate or address."""
     same_building = bool(case.building_id) and case.building_id == other.building_id
@@ -172,43 +227,56 @@ def judge(
     same_address = not case.estate_id and bool(case.address) and case.address == other.address
     other_building = bool(case.building_id and other.building_id) and not same_building
     same_category = case.category_id == other.category_id
-    reasons = []
     no_places = not (case.estate_id or other.estate_id or case.address or other.address)
     text_place = no_places and same_text_place is True
-    if same_building:
-        reasons.append(_("同一楼栋"))
-    elif same_estate or same_address:
-        reasons.append(_("同一小区"))
-    elif text_place:
-        reasons.append(_("诉求提到同一地点"))
-    if same_category:
-        reasons.append(_("同类: %(category)s") % {"category": case.category})
-    if similarity >= 0.05 and shared:
-        reasons.append(_("文本相近 %(score).2f: %(terms)s") % {"score": similarity, "terms": " ".join(shared)})
-
-    profile_bonus = 0.0
-    # The housing type's display name only when the elevator ages are close (it is the costly part).
-    mine_age, their_age = _elevator_age(case), _elevator_age(other)
-    alike = False
-    if mine_age is not None and their_age is not None and abs(mine_age - their_age) <= ELEVATOR_AGE_TOLERANCE:
-        mine, theirs = _elevator_profile(case), _elevator_profile(other)
-        alike = mine[0] == theirs[0]
-    if alike and not same_building:
-        profile_bonus = 0.05
-        reasons.append(_("楼栋条件相同: %(type)s, 电梯 %(age)s 年") % {"type": mine[0], "age": min(mine[1], theirs[1])})
+    mine_age, their_age = case.elevator_age, other.elevator_age
+    alike = (
+        mine_age is not None
+        and their_age is not None
+        and abs(mine_age - their_age) <= ELEVATOR_AGE_TOLERANCE
+        and case.housing_type == other.housing_type
+        and not same_building
+    )
+    profile_bonus = 0.05 if alike else 0.0
 
     score = similarity + 0.15 * same_category + 0.1 * same_building + profile_bonus + TEXT_PLACE_BONUS * text_place
-    score = min(1.0, score)
-    score = round(score, 3)
+    score = round(min(1.0, score), 3)
     at_same_place = (same_building or same_estate or same_address) and not other_building
-    if at_same_place and (similarity >= MATTER_TEXT or (same_category and similarity >= MATTER_TEXT_SAME_CATEGORY)):
-        return Match(other.pk, LinkKind.SAME_MATTER, score, reasons)
     near_duplicate = similarity >= MATTER_TEXT_NO_PLACE and same_text_place is not False
-    if no_places and (near_duplicate or (text_place and similarity >= MATTER_TEXT)):
-        return Match(other.pk, LinkKind.SAME_MATTER, score, reasons)
-    if similarity >= CLASS_TEXT or (same_category and similarity >= CLASS_TEXT_SAME_CATEGORY):
-        return Match(other.pk, LinkKind.SAME_CLASS, score, reasons)
-    return None
+    place_matter = similarity >= MATTER_TEXT or (same_category and similarity >= MATTER_TEXT_SAME_CATEGORY)
+    text_matter = near_duplicate or (text_place and similarity >= MATTER_TEXT)
+    if (at_same_place and place_matter) or (no_places and text_matter):
+        kind = LinkKind.SAME_MATTER
+    elif similarity >= CLASS_TEXT or (same_category and similarity >= CLASS_TEXT_SAME_CATEGORY):
+        kind = LinkKind.SAME_CLASS
+    else:
+        return None
+    if not explain:
+        return Match(other.id, kind, score, [], similarity)
+
+    says = _reason_texts(get_language())
+    reasons = []
+    if same_building:
+        reasons.append(says["building"])
+    elif same_estate or same_address:
+        reasons.append(says["estate"])
+    elif text_place:
+        reasons.append(says["text_place"])
+    if same_category:
+        reasons.append(says["category"] % {"category": case.category})
+    if similarity >= 0.05 and shared:
+        reasons.append(says["text"] % {"score": similarity, "terms": " ".join(shared)})
+    if alike:
+        reasons.append(says["profile"] % {"type": case.housing_type, "age": min(mine_age, their_age)})
+    return Match(other.id, kind, score, reasons, similarity)
+
+
+def best(matches: list[Match]) -> list[Match]:
+    """The matches a case keeps: its best MAX_SAME_MATTER same-matter and MAX_SAME_CLASS same-class ones."""
+    matches = sorted(matches, key=lambda m: (-m.score, m.other_id))
+    same_matter = [m for m in matches if m.kind == LinkKind.SAME_MATTER][:MAX_SAME_MATTER]
+    same_class = [m for m in matches if m.kind == LinkKind.SAME_CLASS][:MAX_SAME_CLASS]
+    return same_matter + same_class
 
 
 def shares_place(mine: set[str], theirs: set[str]) -> bool | None:
@@ -223,8 +291,9 @@ OTHER_FIELDS = (
     "estate_id",
     "building_id",
     "address",
-    "estate",
-    "building",
+    "estate__housing_type",
+    "building__elevator_count",
+    "building__elevators_installed_year",
 )
 
 
@@ -238,20 +307,23 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     vectors = {pk: v for pk, v, _ in rows if similarities[pk] >= MIN_TEXT}
     other_places = {pk: set(p) for pk, _, p in rows if pk in vectors}
     places = set(places)
+    mine = Facts.of(case)
     # Only the fields judge() reads of the other case (not its long description, nor its category).
     others = Case.objects.filter(pk__in=list(vectors)).select_related("estate", "building").only(*OTHER_FIELDS)
-    matches = []
-    for other in others:
-        other_vector = vectors[other.pk]
-        similarity = similarities[other.pk]
-        same_place = shares_place(places, other_places.get(other.pk, set()))
-        match = judge(case, other, similarity, text.shared_terms(vector, other_vector), same_place)
-        if match:
-            matches.append(match)
-    matches.sort(key=lambda m: (-m.score, m.other_id))
-    same_matter = [m for m in matches if m.kind == LinkKind.SAME_MATTER][:MAX_SAME_MATTER]
-    same_class = [m for m in matches if m.kind == LinkKind.SAME_CLASS][:MAX_SAME_CLASS]
-    return same_matter + same_class
+    facts = {other.pk: Facts.of(other, category="") for other in others}
+    same_place = {pk: shares_place(places, other_places.get(pk, set())) for pk in facts}
+    matches = [judge(mine, facts[pk], similarities[pk], (), same_place[pk], explain=False) for pk in facts]
+    # Explain only what is kept: the shared words and the reasons cost more than the decision.
+    return [
+        judge(
+            mine,
+            facts[m.other_id],
+            m.similarity,
+            text.shared_terms(vector, vectors[m.other_id]),
+            same_place[m.other_id],
+        )
+        for m in best([m for m in matches if m])
+    ]
 
 
 @transaction.atomic
@@ -304,6 +376,11 @@ def signatures_bulk(cases: list[Case]) -> int:
     cases = [c for c in cases if c.pk not in done]
     if not cases:
         return 0
+    if connection.vendor == "postgresql":
+        # Do not wait for this transaction's WAL flush: a crash can lose it, never corrupt it, and the sweep
+        # indexes whatever it lost again. (Measured: a seventh of bulk indexing was waiting for COMMIT.)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
     places = text.registry_place_names()
     bags = {c.pk: text.tokens(c.title, c.description, places) for c in cases}
     increments: dict[str, int] = {}
@@ -351,18 +428,26 @@ def signatures_bulk(cases: list[Case]) -> int:
 def analyze_tables() -> None:
     """Refresh PostgreSQL's planner statistics of the tables the linking queries read. After a bulk import and
     index they are missing or stale until autovacuum gets to them (never, where it is off), and the planner then
-    misjudges the same-place query (measured at 100k cases: 14 ms a case before, 2 ms after). Same results."""
+    misjudges the same-place query (measured at 100k cases: 14 ms a case before, 2 ms after). Same results.
+    Outside a transaction it also vacuums them, so that the candidate query reads the postings' index alone
+    (an index-only scan needs the table's visibility map)."""
     if connection.vendor != "postgresql":
         return
     tables = [model._meta.db_table for model in (Case, CaseSignature, Term, Posting)]
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+        cursor.execute(f"{command} " + ", ".join(connection.ops.quote_name(table) for table in tables))
 
 
 def _insert_postings(rows: list[tuple[int, int, float]], chunk: int = 1000) -> None:
-    """Multi-row INSERTs without building a model instance per row (the bulk path writes ~100 rows per case)."""
+    """Write postings without building a model instance per row (the bulk path writes ~80 rows per case):
+    COPY on PostgreSQL (measured: most of bulk indexing was these inserts), multi-row INSERTs elsewhere."""
     table = connection.ops.quote_name(Posting._meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            data = io.StringIO("".join(f"{term}\t{case}\t{weight!r}\n" for term, case, weight in rows))
+            cursor.copy_expert(f"COPY {table} (term_id, case_id, weight) FROM STDIN", data)
+            return
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
             values = ", ".join(["(%s, %s, %s)"] * len(part))

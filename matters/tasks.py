@@ -4,6 +4,10 @@ from celery import shared_task
 
 from matters import services
 
+# Stale cases one sweep takes on. Many at once are flagged in bulk (matters.bulk), whose fixed cost is reading
+# the index; a sweep that found a full batch (an import) queues the next one at once instead of waiting for beat.
+SWEEP_BATCH = 5000
+
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=300, max_retries=8)
 def flag_similar(self, case_id: int) -> dict:
@@ -11,5 +15,8 @@ def flag_similar(self, case_id: int) -> dict:
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def sweep_similarity(self, limit: int = 2000) -> int:
-    return services.similarity_sweep(limit=limit)
+def sweep_similarity(self, limit: int = SWEEP_BATCH) -> int:
+    count = services.similarity_sweep(limit=limit)
+    if count >= limit:
+        sweep_similarity.delay(limit)
+    return count

@@ -1,6 +1,7 @@
 """Turning a case's Chinese text into weighted tokens.
 
-Chosen by measurement on 4,270 real residents' messages (bench/similarity.py): jieba words without stop words
+Chosen by measurement on 4,270 real residents' messages (bench/similarity.py): jieba words (segmented by rjieba,
+the Rust port of jieba: the same dictionary and algorithm, 13 times faster) without stop words
 (the title counted twice) plus the title's character bigrams, raw TF × smoothed IDF, cosine. Place names are cut
 out first: the registry's estate, neighbourhood and street names, generic place tokens (3号楼, 1088弄, A3区) and
 unknown names before a place word (丽发新城, 万家丽路), so that the text says what the problem is, not where it
@@ -8,7 +9,6 @@ is. The place is compared through the case's own fields, or through the place ke
 """
 
 import hashlib
-import logging
 import math
 import re
 import threading
@@ -16,9 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
+import rjieba
 
 STOP_WORDS = frozenset(
     [
@@ -189,7 +187,7 @@ def place_keys(title: str, description: str, names: list[str] = ()) -> list[str]
 
 
 def words(text: str) -> list[str]:
-    return [w for w in jieba.lcut(text) if len(w) > 1 and w not in STOP_WORDS and not _TOKEN_NOISE.match(w)]
+    return [w for w in rjieba.cut(text) if len(w) > 1 and w not in STOP_WORDS and not _TOKEN_NOISE.match(w)]
 
 
 def bigrams(text: str) -> list[str]:
@@ -228,21 +226,23 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 def is_word(token: str) -> bool:
     """A dictionary word (电梯, 更换) rather than a bigram that straddles two words (中适)."""
-    jieba.dt.check_initialized()
-    return jieba.dt.FREQ.get(token, 0) > 0
+    return rjieba.has_word(token)
 
 
 def shared_terms(a: dict[str, float], b: dict[str, float], limit: int = 3) -> list[str]:
-    """The dictionary words that contribute most to the cosine (then other tokens), for a reader."""
-    jieba.dt.check_initialized()
-    freq = jieba.dt.FREQ  # is_word(), without a call per token
-    common = [(freq.get(t, 0) > 0, a[t] * b[t], t) for t in a if t in b]
-    common.sort(reverse=True)
-    if common and common[0][0]:
-        common = [item for item in common if item[0]]  # words only, when there are any
-    common = [(weight, t) for _, weight, t in common]
+    """The dictionary words that contribute most to the cosine (other tokens only when no word is shared), none
+    inside another, for a reader."""
+    if len(a) > len(b):
+        a, b = b, a
+    common = sorted(((weight * b[t], t) for t, weight in a.items() if t in b), reverse=True)
+    return _pick(common, limit, words_only=True) or _pick(common, limit, words_only=False)
+
+
+def _pick(common: list[tuple[float, str]], limit: int, *, words_only: bool) -> list[str]:
     picked: list[str] = []
     for _, token in common:
+        if words_only and not rjieba.has_word(token):
+            continue
         if any(token in other or other in token for other in picked):
             continue
         picked.append(token)

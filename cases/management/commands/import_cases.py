@@ -64,9 +64,11 @@ class Command(BaseCommand):
             )
         )
         if result.created and not options["dry_run"]:
-            # Bulk-created cases skip the per-case similarity task; the periodic sweep finds them as stale.
+            # Bulk-created cases skip the per-case similarity task; the periodic sweep finds them as stale and
+            # flags them in bulk (matters.bulk).
             self.stdout.write(
-                "similar cases: the periodic sweep links the new cases (or run `manage.py sweep_similarity`)"
+                "similar cases: the next similarity sweep (every 5 minutes) links the new cases in bulk; "
+                "or run `manage.py flag_similar --all` now"
             )
 
     def _actor(self, username: str | None):

@@ -1,0 +1,109 @@
+"""Flagging many cases together (matters.bulk) reaches the decisions of flagging them one by one."""
+
+import pytest
+from django.core.management import call_command
+
+from matters import services, similarity
+from matters.models import CaseLink, MatterClass, Membership
+from places.models import Building, Estate, HousingType
+from tests.conftest import make_case
+
+TEXTS = [
+    ("电梯老化需要更换", "{e}电梯运行二十多年，老化严重，故障频发，业主要求更换电梯。"),
+    ("电梯经常困人", "{e}电梯上周又困人，电梯故障无人维修，老人出行困难。"),
+    ("饭店油烟噪音扰民", "{e}底层饭店深夜营业，油烟直排，空调外机噪音很大，影响休息。"),
+    ("楼顶漏水", "{e}顶楼屋面防水层老化，下雨天漏水，墙面发霉。"),
+    ("小区停车难", "{e}车位不足，外来车辆乱停，消防通道被占。"),
+    ("快递驿站占道", "{e}门口快递驿站包裹堆在人行道，货车装卸噪音吵人。"),
+]
+
+
+@pytest.fixture
+def corpus(staff_user, neighbourhood, elevator_category, noise_category):
+    from cases.models import Category
+
+    # A name with COPY's and JSON's special characters: the reasons quote it (同类: …).
+    odd = Category.objects.create(parent=noise_category.parent, name='驿站\\占道 "货车"\t')
+    cases = []
+    for number in range(6):
+        estate = Estate.objects.create(
+            neighbourhood=neighbourhood, name=f"测试{number}号小区", housing_type=HousingType.COMMODITY
+        )
+        building = Building.objects.create(
+            estate=estate, number="1号楼", floors=18, elevator_count=2, elevators_installed_year=2000 + number
+        )
+        for topic, (title, description) in enumerate(TEXTS):
+            category = elevator_category if topic < 2 else odd if topic == 5 else noise_category
+            for copy in range(2 if number % 2 else 1):
+                cases.append(
+                    make_case(
+                        staff_user,
+                        neighbourhood=neighbourhood,
+                        category=category,
+                        estate=estate,
+                        building=building if (topic + copy) % 2 == 0 else None,
+                        title=f"{estate.name}{title}",
+                        description=description.format(e=estate.name) + ("又" * copy),
+                    )
+                )
+    return cases
+
+
+def state():
+    links = sorted(CaseLink.objects.values_list("case_a", "case_b", "kind", "score", "reasons", "status"))
+    classes = sorted(
+        tuple(sorted(Membership.objects.filter(matter_class=c).values_list("case_id", flat=True)))
+        + (c.title, c.category_id)
+        for c in MatterClass.objects.all()
+    )
+    return links, classes
+
+
+def test_bulk_flagging_reaches_the_links_and_classes_of_flagging_one_by_one(corpus):
+    ids = [case.pk for case in corpus]
+    # Index everything first, so that one by one each case is compared with all the others, as in bulk.
+    similarity.signatures_bulk(list(corpus[0].__class__.objects.filter(pk__in=ids)))
+    for case_id in ids:
+        services.flag_case(case_id=case_id)
+    one_by_one = state()
+    assert len(one_by_one[0]) > 20 and one_by_one[1], "the corpus must give links and at least one class"
+    assert any('驿站\\占道 "货车"' in reason for link in one_by_one[0] for reason in link[4])
+
+    CaseLink.objects.all().delete()
+    MatterClass.objects.all().delete()
+    result = services.flag_many(ids)
+    assert result["cases"] == len(ids)
+    assert state() == one_by_one
+
+
+def test_bulk_flagging_twice_changes_nothing_and_keeps_decisions(corpus, staff_user):
+    ids = [case.pk for case in corpus]
+    services.flag_many(ids)
+    link = CaseLink.objects.order_by("pk").first()
+    services.link_decide(actor=staff_user, link_id=link.pk, confirm=False)
+    before = state()
+    services.flag_many(ids)
+    assert state() == before
+    assert CaseLink.objects.get(pk=link.pk).status == "rejected"
+
+
+def test_the_sweep_and_the_command_flag_many_stale_cases_in_bulk(corpus, monkeypatch, capsys):
+    calls = []
+    flag_many = services.flag_many
+    monkeypatch.setattr(services, "BULK_FROM", 5)
+    monkeypatch.setattr(services, "flag_many", lambda ids, **kw: calls.append(len(ids)) or flag_many(ids, **kw))
+    assert services.similarity_sweep() == len(corpus)
+    assert calls == [len(corpus)]
+    assert CaseLink.objects.exists()
+    assert services.similarity_sweep() == 0
+    call_command("flag_similar", "--all")
+    assert calls == [len(corpus), len(corpus)]
+    assert f"{len(corpus)} cases flagged" in capsys.readouterr().out
+
+
+def test_a_sweep_that_finds_a_full_batch_queues_the_next_one_until_none_is_stale(corpus):
+    from matters.tasks import sweep_similarity
+
+    sweep_similarity.delay(limit=10)  # in process here: each follow-up sweep runs as soon as it is queued
+    assert not similarity.stale_cases().exists()
+    assert CaseLink.objects.exists()
