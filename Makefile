@@ -42,7 +42,7 @@ beat: venv
 
 serve: venv
 	$(PY) manage.py collectstatic --noinput
-	$(VENV)/bin/gunicorn governance.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4} --access-logfile -
+	$(VENV)/bin/gunicorn governance.wsgi -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT) --access-logfile -
 
 messages: venv
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests

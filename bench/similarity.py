@@ -12,11 +12,17 @@ Speed (PostgreSQL; the database is migrated, seeded in bulk, and grows from one 
 
     createdb -h 127.0.0.1 -U postgres ruziniu_simbench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ruziniu_simbench \\
-        .venv/bin/python bench/similarity.py --sizes 10000 100000 [1000000]
+        .venv/bin/python bench/similarity.py --sizes 10000 100000
+    DATABASE_URL=... .venv/bin/python bench/similarity.py --sizes 1000000 --replicate-above 100000
 
-  per size: the bulk rate (index in bulk, then link each case: what `flag_similar --all` does), the latency of
-  flagging one new case (p50/p95: index + candidates + exact scoring + link upsert + class proposal), and the
-  recall of the index's top 10 against an exhaustive scoring of every posting of every token.
+  per size: the bulk rate (services.flag_many on the new cases: index, link and propose classes, with the time
+  of each phase), the latency of flagging one new case (p50/p95: index + candidates + exact scoring + link upsert
+  + class proposal, one transaction), and the recall of the index's top 10 against an exhaustive scoring of every
+  posting of every token. Sizes above --replicate-above are reached by copying the cases in SQL (see replicate()).
+
+End to end, on an empty database: `import_cases` of a CSV of N recombined messages, then `flag_similar --all`:
+
+    DATABASE_URL=... .venv/bin/python bench/similarity.py --import-rows 100000
 """
 
 import argparse
@@ -284,9 +290,10 @@ def seed(n: int, make, rng) -> None:
 def replicate(n: int) -> None:
     """Grow the bench cases to n by copying the flagged ones in SQL, index rows and all (PostgreSQL only).
 
-    Indexing a million messages costs most of an hour of word segmentation; copies give the same index a
-    million cases would (the same texts recurring ten times over: document frequencies and case count scale
-    together, so the stored weights stay right) in minutes. Only the latency of new cases is measured on it."""
+    Indexing a million messages through the application costs hours; copies give the same index a million
+    cases would (the same texts recurring ten times over: document frequencies and case count scale together,
+    so the stored weights stay right). Only the latency of new cases is measured on it. The copies' database
+    drops the case search index (the list's text search, which similarity never reads)."""
     from django.db import connection
 
     from cases.models import Case
@@ -307,8 +314,11 @@ def replicate(n: int) -> None:
         for c in columns
     ]
     with connection.cursor() as cursor:
+        # The case search index (a GIN over text bigrams) is not read by similarity and makes copying slow.
+        cursor.execute("DROP INDEX IF EXISTS case_search_bigrams")
         rounds = math.ceil((n - have) / len(base))
-        for number in range(1, rounds + 1):
+        first = have // len(base)  # copies made by an earlier run are rounds 1 .. first - 1
+        for number in range(first, first + rounds):
             take = min(len(base), n - have)
             params = {"round": number, "take": take}
             cursor.execute(

@@ -8,7 +8,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import selectors
+from cases import selectors, vocabularies
 from cases.models import Case, Category, Channel, Department, RequestType, Status, Team, Urgency, VisitResult
 from methods.models import Method
 
@@ -16,6 +16,10 @@ YES_NO = [("1", _("是")), ("0", _("否"))]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The filters always shown; the rest fold under "more conditions" (on a phone the form stays short).
 MAIN_FILTERS = ["neighbourhood", "estate", "category_group", "category", "urgency", "overdue", "mine"]
+# Model dropdowns whose choices are reused while their rows are unchanged (cases/vocabularies.py).
+PLACE_FILTERS = ["neighbourhood", "estate", "building"]
+VOCABULARY_FILTERS = [*PLACE_FILTERS, "category_group", "category", "channel", "request_type", "method"]
+VOCABULARY_FILTERS += ["team", "lead_department", "assignee"]
 
 
 def _start_of(day: date) -> datetime:
@@ -92,6 +96,10 @@ class CaseFilter(filters.FilterSet):
         self.filters["estate"].queryset = selectors.estates_for(user)
         self.filters["building"].queryset = selectors.buildings_for(user)
         self.filters["assignee"].queryset = selectors.case_workers()
+        # The dropdowns' rows are the same for everyone but the places, which follow the user's scope.
+        for name in VOCABULARY_FILTERS:
+            scope = selectors.place_scope(user) if name in PLACE_FILTERS else ()
+            vocabularies.mark(self.filters[name].field, "CaseFilter", name, *scope)
 
     @property
     def qs(self) -> QuerySet[Case]:

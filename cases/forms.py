@@ -3,11 +3,12 @@
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.names import display_name
-from cases import selectors
+from cases import selectors, vocabularies
 from cases.models import Case, Category, Department, Team, VisitResult
 from cases.services import EDITABLE_FIELDS
 from cases.validators import mask_phone
@@ -111,15 +112,18 @@ class CaseForm(forms.ModelForm):
         """Offer only the chosen neighbourhood's estates and the chosen estate's buildings.
 
         Only the choices shown are narrowed; validation keeps every visible estate so that a mismatch
-        gets the model's explanation rather than "not a valid choice"."""
+        gets the model's explanation rather than "not a valid choice". The choices are read when the form
+        is shown, not when a valid form is saved and redirected."""
         hood = self.fields["neighbourhood"].initial if self.fields["neighbourhood"].disabled else None
         hood = hood or self._chosen("neighbourhood")
         estate = self._chosen("estate")
         empty = [("", "---------")]
         estates = selectors.estates_for(self.user, hood) if hood else selectors.estates_for(self.user).none()
         buildings = selectors.buildings_for(self.user, estate) if estate else selectors.buildings_for(self.user).none()
-        self.fields["estate"].widget.choices = empty + [(e.pk, e.name) for e in estates]
-        self.fields["building"].widget.choices = empty + [(b.pk, b.number) for b in buildings]
+        self.fields["estate"].widget.choices = CallableChoiceIterator(lambda: empty + [(e.pk, e.name) for e in estates])
+        self.fields["building"].widget.choices = CallableChoiceIterator(
+            lambda: empty + [(b.pk, b.number) for b in buildings]
+        )
 
     def clean_reporter_phone(self):
         value = self.cleaned_data.get("reporter_phone", "")
@@ -172,6 +176,8 @@ class MoveForm(forms.Form):
         )
         self.fields["assignee"] = forms.ModelChoiceField(selectors.case_workers(), label=_("责任人"), required=False)
         self.fields["assignee"].label_from_instance = display_name
+        for name in ("lead_department", "assisting_departments", "team", "assignee"):
+            vocabularies.mark(self.fields[name], "MoveForm", name)
         if case is not None:
             self.initial.update({"lead_department": case.lead_department_id, "team": case.team_id})
             self.initial["assignee"] = case.assignee_id
@@ -188,6 +194,7 @@ class MoveForm(forms.Form):
             label=_("使用的工作法"),
             error_messages={"required": _("办结前请选择本案使用的工作法。")},
         )
+        vocabularies.mark(self.fields["method"], "MoveForm", "method")
         if case is not None and case.method_id:
             self.initial["method"] = case.method_id
 

@@ -46,8 +46,9 @@ def case_extensions(case: Case) -> QuerySet[ExtensionRequest]:
     return case.extensions.select_related("requested_by", "decided_by").order_by("-requested_at")
 
 
-def pending_extension(case: Case) -> ExtensionRequest | None:
-    return case.extensions.filter(status=ExtensionStatus.PENDING).first()
+def pending_extension(extensions: list[ExtensionRequest]) -> ExtensionRequest | None:
+    """The request awaiting a decision among a case's `extensions` (a constraint allows one at most)."""
+    return next((extension for extension in extensions if extension.status == ExtensionStatus.PENDING), None)
 
 
 def can_see_reporter(user, case: Case) -> bool:
@@ -74,6 +75,14 @@ def neighbourhoods_for(user) -> QuerySet[Neighbourhood]:
     if roles.is_staff_member(user):
         return Neighbourhood.objects.all()
     return Neighbourhood.objects.filter(pk=hood) if hood else Neighbourhood.objects.none()
+
+
+def place_scope(user) -> tuple:
+    """What neighbourhoods_for(user) depends on, as a cache key (see cases/vocabularies.py)."""
+    if roles.is_staff_member(user):
+        return ("all",)
+    hood = roles.committee_neighbourhood_id(user)
+    return ("neighbourhood", hood) if hood else ("none",)
 
 
 def estates_for(user, neighbourhood_id=None) -> QuerySet[Estate]:

@@ -210,11 +210,12 @@ def _render_detail(request, case, *, bound=None, revealed=False, status=200):
     user = request.user
     actions = moves_from(case.status, is_staff=roles.is_staff_member(user)) if _can_log(user) else []
     move_forms = [(name, MOVES[name], bound.get(name) or MoveForm(action=name, case=case)) for name in actions]
-    pending = selectors.pending_extension(case)
+    extensions = list(selectors.case_extensions(case))
+    pending = selectors.pending_extension(extensions)
     context = {
         "case": case,
         "timeline": selectors.case_timeline(case),
-        "extensions": selectors.case_extensions(case),
+        "extensions": extensions,
         "move_forms": move_forms,
         "suggestions": _suggestions(case) if "resolve" in actions else [],
         "extension_form": (bound.get("extension") or ExtensionRequestForm())

@@ -15,13 +15,14 @@ best, judged from the lower id's side. Decided links (confirmed, rejected) are n
 
 import functools
 import io
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from scipy import sparse
 
 from cases.models import OPEN_STATUSES, Case
@@ -303,8 +304,7 @@ def classes_many(case_ids: list[int]) -> int:
     from django.utils import timezone
 
     from cases.models import Category
-    from matters.models import MatterClass, Membership
-    from matters.services import class_propose
+    from matters.models import ClassStatus, MatterClass, Membership
 
     flagged = sorted(set(case_ids))
     since = timezone.now() - timedelta(days=settings.MATTERS_CLASS_RECENT_DAYS)
@@ -329,7 +329,11 @@ def classes_many(case_ids: list[int]) -> int:
             pk: (category_id, status)
             for pk, category_id, status in MatterClass.objects.active().values_list("pk", "category_id", "status")
         }
-        created, count = [], 0
+        # New classes get provisional ids above every existing one, in creation order (the order of their real
+        # ids), so that "the first active class" is chosen as the task chooses it; all are written at the end.
+        provisional = itertools.count((MatterClass.objects.aggregate(last=Max("pk"))["last"] or 0) + 1)
+        joins: list[tuple[int, int]] = []  # (class id, case id)
+        groups: dict[int, tuple[int, list[int]]] = {}  # provisional id → (category id, group)
         for pk in flagged:
             if member.get(pk) or pk not in linked:
                 continue
@@ -342,18 +346,48 @@ def classes_many(case_ids: list[int]) -> int:
             ]
             if joined:
                 class_id = min(joined)[1]
-                created.append(Membership(matter_class_id=class_id, case_id=pk))
+                joins.append((class_id, pk))
                 member[pk] = {class_id}
                 continue
             same = [o for o in linked[pk] if category.get(o) == mine and not member.get(o)]
             group = [pk] + [o for o in same if o in fresh]
             if len(group) < settings.MATTERS_CLASS_THRESHOLD or pk not in fresh:
                 continue
-            count += len(Membership.objects.bulk_create(created)) + len(group)
-            created = []
-            matter_class = class_propose(Category.objects.select_related("parent").get(pk=mine), group)
-            classes[matter_class.pk] = (mine, matter_class.status)
+            class_id = next(provisional)
+            groups[class_id] = (mine, group)
+            classes[class_id] = (mine, ClassStatus.PROPOSED)
             for other in group:
-                member[other] = {matter_class.pk}
-        count += len(Membership.objects.bulk_create(created))
+                member[other] = {class_id}
+        real = _create_classes(groups)
+        memberships = [Membership(matter_class_id=real.get(c, c), case_id=pk) for c, pk in joins]
+        memberships += [
+            Membership(matter_class_id=real[c], case_id=pk) for c, (_, group) in groups.items() for pk in group
+        ]
+        Membership.objects.bulk_create(memberships, batch_size=5000)
+        count = len(memberships)
     return count
+
+
+def _create_classes(groups: dict[int, tuple[int, list[int]]]) -> dict[int, int]:
+    """Write the proposed classes (titles from their members' vectors); provisional id → real id."""
+    from cases.models import Category
+    from matters.models import MatterClass
+    from matters.services import proposed_class
+
+    if not groups:
+        return {}
+    members = sorted({pk for _, group in groups.values() for pk in group})
+    vectors = {}
+    for start in range(0, len(members), 5000):
+        chunk = members[start : start + 5000]
+        vectors.update(CaseSignature.objects.filter(case_id__in=chunk).values_list("case_id", "vector"))
+    categories = Category.objects.select_related("parent").in_bulk({category for category, _ in groups.values()})
+    order = sorted(groups)
+    rows = [
+        proposed_class(
+            categories[groups[c][0]], [vectors[pk] for pk in sorted(groups[c][1]) if pk in vectors], len(groups[c][1])
+        )
+        for c in order
+    ]
+    MatterClass.objects.bulk_create(rows, batch_size=1000)
+    return {c: row.pk for c, row in zip(order, rows, strict=True)}

@@ -163,19 +163,25 @@ def _recent_or_open(case_ids: list[int]) -> list[int]:
     return list(Case.objects.filter(recent, pk__in=case_ids).values_list("pk", flat=True))
 
 
-def _class_title(category: Category, case_ids: list[int]) -> tuple[str, list[str]]:
-    vectors = CaseSignature.objects.filter(case_id__in=case_ids).values_list("vector", flat=True)
+def proposed_class(category: Category, vectors: list[dict[str, float]], count: int) -> MatterClass:
+    """An unsaved proposed class of `count` cases with these index vectors, titled after the words most of them
+    share."""
     counts: Counter = Counter()
     for vector in vectors:
         counts.update(t for t in vector if len(t) >= 2)
-    common = [t for t, n in counts.most_common(20) if n * 2 >= len(case_ids) and text.is_word(t)]
+    common = [t for t, n in counts.most_common(20) if n * 2 >= len(vectors) and text.is_word(t)]
     picked: list[str] = []
     for term in common:
         if not any(term in other or other in term for other in picked):
             picked.append(term)
     picked = picked[:3]
     title = f"{category.name}：{'、'.join(picked)}" if picked else str(category)
-    return title[:100], picked
+    root_problem = _("%(count)s 件相似案件（%(category)s）：%(terms)s") % {
+        "count": count,
+        "category": category,
+        "terms": " ".join(picked),
+    }
+    return MatterClass(title=title[:100], root_problem=root_problem, category=category)
 
 
 @transaction.atomic
@@ -210,13 +216,9 @@ def class_propose_for(*, case: Case) -> MatterClass | None:
 
 def class_propose(category: Category, group: list[int]) -> MatterClass:
     """A proposed class of the given cases, titled after the words most of them share."""
-    title, terms = _class_title(category, group)
-    matter_class = MatterClass.objects.create(
-        title=title,
-        root_problem=_("%(count)s 件相似案件（%(category)s）：%(terms)s")
-        % {"count": len(group), "category": category, "terms": " ".join(terms)},
-        category=category,
-    )
+    vectors = list(CaseSignature.objects.filter(case_id__in=group).order_by("case_id").values_list("vector", flat=True))
+    matter_class = proposed_class(category, vectors, len(group))
+    matter_class.save()
     Membership.objects.bulk_create([Membership(matter_class=matter_class, case_id=pk) for pk in group])
     return matter_class
 

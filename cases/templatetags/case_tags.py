@@ -1,12 +1,15 @@
 """Display helpers for the case desk templates."""
 
 from django import forms, template
-from django.utils.html import format_html, format_html_join
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
 from accounts.names import display_name
-from cases.models import EventKind
+from cases import vocabularies
+from cases.models import EventKind, Status, Urgency
 from cases.validators import mask_phone as _mask_phone
 from cases.workflow import MOVES
 
@@ -57,39 +60,140 @@ def event_label(event) -> str:
     return event.get_kind_display()
 
 
-def _choices(form_field):
-    """Choices without ModelChoiceIterator's server-side cursor (three round trips per select on PostgreSQL)."""
+def _escaped(choices) -> list[tuple[str, str, str]]:
+    """(value as text, value escaped, label escaped) for each choice."""
+    return [(str(value), conditional_escape(value), conditional_escape(label)) for value, label in choices]
+
+
+def _choices(form_field, request=None) -> list[tuple[str, str, str]]:
+    """Choices without ModelChoiceIterator's server-side cursor (three round trips per select on PostgreSQL),
+    escaped once; a model's rows are reused while they are unchanged (cases/vocabularies.py)."""
     if isinstance(form_field, forms.ModelChoiceField):
         empty = [("", form_field.empty_label)] if form_field.empty_label is not None else []
-        return empty + [(obj.pk, form_field.label_from_instance(obj)) for obj in form_field.queryset]
-    return form_field.choices
+
+        def build():
+            return _escaped(empty + [(obj.pk, form_field.label_from_instance(obj)) for obj in form_field.queryset])
+
+        return vocabularies.model_choices(request, form_field, build)
+    return _escaped(form_field.choices)
 
 
-@register.simple_tag
-def quick_widget(field):
+@register.simple_tag(takes_context=True)
+def quick_widget(context, field):
     """A filter's select or checkbox list rendered in Python: Django's per-option widget templates
     cost more than the whole list query on the case list. Other widgets render as usual."""
     widget = field.field.widget
+    request = context.get("request")
     if isinstance(widget, forms.CheckboxSelectMultiple):
         chosen = {str(value) for value in (field.value() or [])}
-        items = format_html_join(
-            "",
-            '<li><label><input type="checkbox" name="{}" value="{}"{}> {}</label></li>',
-            (
-                (field.html_name, value, mark_safe(" checked") if str(value) in chosen else "", label)
-                for value, label in _choices(field.field)
-            ),
+        name = conditional_escape(field.html_name)
+        items = "".join(
+            f'<li><label><input type="checkbox" name="{name}" value="{value}"'
+            f"{' checked' if text in chosen else ''}> {label}</label></li>"
+            for text, value, label in _choices(field.field, request)
         )
-        return format_html('<ul id="{}">{}</ul>', field.auto_id, items)
+        return format_html('<ul id="{}">{}</ul>', field.auto_id, mark_safe(items))
     if isinstance(widget, forms.Select) and not isinstance(widget, forms.SelectMultiple):
         current = "" if field.value() is None else str(field.value())
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (value, mark_safe(" selected") if str(value) == current else "", label)
-                for value, label in _choices(field.field)
-            ),
+        options = "".join(
+            f'<option value="{value}"{" selected" if text == current else ""}>{label}</option>'
+            for text, value, label in _choices(field.field, request)
         )
-        return format_html('<select name="{}" id="{}">{}</select>', field.html_name, field.auto_id, options)
+        return format_html('<select name="{}" id="{}">{}</select>', field.html_name, field.auto_id, mark_safe(options))
     return field.as_widget()
+
+
+def _label(field) -> str:
+    """What `field.label_tag` renders, without rendering two templates per field (same rules: the
+    form's label suffix unless the label ends in punctuation, `for` only where the widget has one id)."""
+    contents = conditional_escape(field.label)
+    suffix = field.field.label_suffix if field.field.label_suffix is not None else field.form.label_suffix
+    if suffix and contents and contents[-1] not in _(":?.!"):
+        contents = format_html("{}{}", contents, suffix)
+    widget = field.field.widget
+    id_ = widget.attrs.get("id") or field.auto_id
+    if not id_:
+        return contents
+    id_for_label = widget.id_for_label(id_)
+    if id_for_label:
+        return format_html('<label for="{}">{}</label>', id_for_label, contents)
+    return format_html("<label>{}</label>", contents)
+
+
+@register.simple_tag(takes_context=True)
+def quick_field(context, field):
+    """A filter or action field as label, widget and errors, rendered in Python (see quick_widget)."""
+    label = field.label_tag() if hasattr(field.form, "required_css_class") else _label(field)
+    errors = field.errors
+    return format_html("{}{}{}", label, quick_widget(context, field), errors if errors else "")
+
+
+URL_PLACEHOLDER = 987654321
+
+
+def _day(moment, pattern: str) -> str:
+    """What |date:"Y-m-d H:i" (or "Y-m-d") shows: the local time, nothing for no value."""
+    return template_localtime(moment).strftime(pattern) if moment else ""
+
+
+@register.simple_tag(takes_context=True)
+def case_rows(context, cases) -> str:
+    """The rows of cases/_case_table.html. Rendered in Python like quick_widget: as a template the 25 rows of a
+    list page cost more CPU than everything else on it. Every value is escaped by format_html."""
+    hide_reporter = not context.get("is_staff_member")
+    columns = ("编号", "标题", "状态", "类别", "地点", "诉求人", "受理时间", "办结时限", "责任人")
+    labels = [conditional_escape(_(text)) for text in columns]
+    overdue_badge = format_html(' <span class="badge overdue">{}</span>', _("超期"))
+    confidential = format_html('<span class="muted">{}</span>', _("（保密）"))
+    # What get_status_display() and get_urgency_display() say, translated once rather than once per row.
+    statuses, urgencies = ({value: str(label) for value, label in enum.choices} for enum in (Status, Urgency))
+    # The detail URL around a placeholder number, reversed once: reverse() per row costs more than the row.
+    url_prefix, url_suffix = reverse("cases:detail", args=[URL_PLACEHOLDER]).split(str(URL_PLACEHOLDER))
+    rows = []
+    for case in cases:
+        overdue = case.is_overdue
+        url = f"{url_prefix}{case.pk}{url_suffix}"
+        urgency = (
+            format_html(' <span class="badge warn">{}</span>', urgencies.get(case.urgency, case.urgency))
+            if case.urgency != "normal"
+            else ""
+        )
+        place = conditional_escape(case.neighbourhood.name)
+        if case.estate_id:
+            place = format_html("{} · {}", place, case.estate.name)
+        if case.building_id:
+            place = format_html("{} {}", place, case.building.number)
+        if case.reporter_confidential and hide_reporter:
+            reporter = confidential
+        else:
+            reporter = format_html(
+                '{} <span class="phone">{}</span>', case.reporter_name, _mask_phone(case.reporter_phone)
+            )
+        if case.assignee_id:
+            responsible = person(case.assignee)
+        elif case.team_id:
+            responsible = case.team.name
+        elif case.lead_department_id:
+            responsible = case.lead_department.name
+        else:
+            responsible = ""
+        cells = [
+            format_html('<a href="{}">{}</a>', url, case.reference),
+            format_html('<a href="{}">{}</a>{}', url, case.title, urgency),
+            format_html(
+                '<span class="badge status-{}">{}</span>{}',
+                case.status,
+                statuses.get(case.status, case.status),
+                overdue_badge if overdue else "",
+            ),
+            conditional_escape(str(case.category)),
+            place,
+            reporter,
+            _day(case.received_at, "%Y-%m-%d %H:%M"),
+            _day(case.due_at, "%Y-%m-%d"),
+            conditional_escape(responsible),
+        ]
+        tds = "\n      ".join(f'<td data-label="{lbl}">{cell}</td>' for lbl, cell in zip(labels, cells, strict=True))
+        # The same markup, spacing included, as the {% for %} loop this replaced.
+        rows.append(f'\n    <tr class="{"overdue" if overdue else ""}">\n      {tds}\n    </tr>\n    ')
+    return mark_safe("".join(rows))

@@ -57,3 +57,26 @@ def test_production_values_pass_the_deploy_check_without_warnings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def gunicorn_config(**env):
+    """What gunicorn makes of deploy/gunicorn.conf.py, as `make serve` and the systemd unit start it."""
+    base = {k: v for k, v in os.environ.items() if k not in {"WEB_CONCURRENCY", "GUNICORN_CMD_ARGS"}}
+    command = [sys.executable, "-m", "gunicorn", "governance.wsgi", "-c", "deploy/gunicorn.conf.py", "--print-config"]
+    return subprocess.run(
+        command, cwd=settings.BASE_DIR, env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_gunicorn_runs_two_workers_per_core_plus_one_unless_told():
+    default = gunicorn_config()
+    assert default.returncode == 0, default.stderr
+    assert f"workers                            = {2 * (os.cpu_count() or 1) + 1}\n" in default.stdout
+    assert "worker_class                       = sync\n" in default.stdout
+    assert "workers                            = 5\n" in gunicorn_config(WEB_CONCURRENCY="5").stdout
+
+
+def test_a_worker_count_of_zero_stops_gunicorn_naming_the_variable():
+    result = gunicorn_config(WEB_CONCURRENCY="0")
+    assert result.returncode != 0
+    assert "WEB_CONCURRENCY must be at least 1" in result.stderr
