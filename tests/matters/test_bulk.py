@@ -107,3 +107,15 @@ def test_a_sweep_that_finds_a_full_batch_queues_the_next_one_until_none_is_stale
     sweep_similarity.delay(limit=10)  # in process here: each follow-up sweep runs as soon as it is queued
     assert not similarity.stale_cases().exists()
     assert CaseLink.objects.exists()
+
+
+def test_deleting_a_case_deletes_its_postings_and_signature(corpus):
+    from matters.models import CaseSignature, Posting
+
+    services.flag_many([case.pk for case in corpus])
+    gone = corpus[0]
+    assert Posting.objects.filter(case_id=gone.pk).exists()
+    gone.delete()
+    assert not Posting.objects.filter(case_id=gone.pk).exists()
+    assert not CaseSignature.objects.filter(case_id=gone.pk).exists()
+    assert not CaseLink.objects.filter(case_a_id=gone.pk).exists()
