@@ -316,6 +316,19 @@ def replicate(n: int) -> None:
     with connection.cursor() as cursor:
         # The case search index (a GIN over text bigrams) is not read by similarity and makes copying slow.
         cursor.execute("DROP INDEX IF EXISTS case_search_bigrams")
+        # The postings' key and index are built once after copying, not maintained row by row.
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'matters_posting'::regclass AND contype = 'p'"
+        )
+        key = cursor.fetchone()
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'matters_posting' AND indexname <> %s", [key[0]]
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"ALTER TABLE matters_posting DROP CONSTRAINT {key[0]}")
+        for definition in indexes:
+            cursor.execute("DROP INDEX " + definition.split(" INDEX ")[1].split(" ON ")[0])
         rounds = math.ceil((n - have) / len(base))
         first = have // len(base)  # copies made by an earlier run are rounds 1 .. first - 1
         for number in range(first, first + rounds):
@@ -348,6 +361,10 @@ def replicate(n: int) -> None:
             cursor.execute("DROP TABLE copy_map")
             have += take
             print(f"  copied {have:,} cases", flush=True)
+        print("  rebuilding the postings' key and index", flush=True)
+        cursor.execute(f"ALTER TABLE matters_posting ADD CONSTRAINT {key[0]} {key[1]}")
+        for definition in indexes:
+            cursor.execute(definition)
     IndexStats.objects.filter(pk=1).update(documents=Case.objects.filter(signature__isnull=False).count())
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) cases_case, matters_casesignature, matters_posting, matters_term")

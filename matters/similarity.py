@@ -9,6 +9,7 @@ import functools
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,7 +26,7 @@ from places.models import HousingType
 # whole, a common one's only where it weighs most). The work per case is bounded whatever the index size;
 # bench/similarity.py measures what it costs in recall against an exhaustive scoring.
 QUERY_TERMS = 24
-POSTINGS_PER_TERM = 300
+POSTINGS_PER_TERM = settings.MATTERS_POSTINGS_PER_TERM
 CANDIDATES = 50
 PLACE_CANDIDATES = 30
 MIN_TEXT = 0.08  # below this cosine no pair is linked, whatever else they share
