@@ -2,7 +2,7 @@
 
 The task flags one case through the index in the database (matters.similarity). Done a hundred thousand times
 that costs a hundred thousand round trips, so this module reaches the same decisions another way: it reads the
-index once into a sparse matrix (about 12 bytes per posting: ~100 MB for 100,000 cases), finds every case's
+index once into a sparse matrix (ps showed about 1.7 GB resident during the 100,000-case run), finds every case's
 candidates with one matrix product per block of cases — the same candidates the task's query finds: the
 postings of the case's QUERY_TERMS heaviest tokens, at most POSTINGS_PER_TERM of each, heaviest first — adds
 the open cases at the same place, scores them exactly (cosine), and judges each pair with the same
@@ -29,7 +29,7 @@ from cases.models import OPEN_STATUSES, Case
 from matters import similarity, text
 from matters.models import CaseLink, CaseSignature, LinkStatus, Posting, Term
 
-BLOCK = 1000  # cases per matrix product: bounds the memory of one product (~20 MB at 100,000 cases)
+BLOCK = 1000  # cases per matrix product: bounds the memory of one product
 
 
 @dataclass
@@ -115,7 +115,7 @@ def load_registry() -> Registry:
     categories = {c.pk: str(c) for c in Category.objects.select_related("parent")}
     housing = {e.pk: e.get_housing_type_display() for e in Estate.objects.only("housing_type")}
     ages = {b.pk: b.elevator_age for b in Building.objects.only("elevator_count", "elevators_installed_year")}
-    facts, at_place, neighbourhoods = {}, {}, {}
+    facts, at_place, neighbourhoods, open_ids = {}, {}, {}, []
     fields = ("pk", "category_id", "estate_id", "building_id", "address", "neighbourhood_id", "status")
     rows = Case.objects.order_by("-received_at", "-pk").values_list(*fields)
     for pk, category_id, estate_id, building_id, address, neighbourhood_id, status in rows.iterator(10_000):
@@ -131,12 +131,15 @@ def load_registry() -> Registry:
         )
         neighbourhoods[pk] = neighbourhood_id
         if status in OPEN_STATUSES:
-            key = ("estate", estate_id) if estate_id else ("address", neighbourhood_id, address) if address else None
-            if key is not None:
-                at_place.setdefault(key, []).append(pk)
+            open_ids.append(pk)
     placeless = CaseSignature.objects.filter(case__estate__isnull=True, case__address="")
     places = {pk: set(keys) for pk, keys in placeless.values_list("case_id", "places").iterator(10_000)}
-    return Registry(facts=facts, at_place=at_place, places=places, neighbourhoods=neighbourhoods)
+    registry = Registry(facts=facts, at_place=at_place, places=places, neighbourhoods=neighbourhoods)
+    for pk in open_ids:  # newest first
+        key = registry.place(pk)
+        if key is not None:
+            at_place.setdefault(key, []).append(pk)
+    return registry
 
 
 def _top(scores: np.ndarray, columns: np.ndarray, ids: np.ndarray, limit: int) -> np.ndarray:
@@ -312,19 +315,23 @@ def classes_many(case_ids: list[int]) -> int:
     with transaction.atomic():
         # The same lock the task takes per category, for every category at once, in one order.
         list(Category.objects.select_for_update().order_by("pk").values_list("pk"))
-        linked: dict[int, list[int]] = {}
+        linked: dict[int, set[int]] = {}
         for start in range(0, len(flagged), 5000):
             chunk = flagged[start : start + 5000]
             shown = CaseLink.objects.shown().filter(Q(case_a_id__in=chunk) | Q(case_b_id__in=chunk))
             for a, b in shown.values_list("case_a", "case_b").iterator(50_000):
                 linked.setdefault(a, set()).add(b)
                 linked.setdefault(b, set()).add(a)
-        others = set(linked)
-        category = dict(Case.objects.filter(pk__in=others).values_list("pk", "category_id").iterator(50_000))
-        fresh = set(Case.objects.filter(recent, pk__in=others).values_list("pk", flat=True).iterator(50_000))
-        member: dict[int, set[int]] = {}
-        for case_id, class_id in Membership.objects.filter(case_id__in=others).values_list("case_id", "matter_class"):
-            member.setdefault(case_id, set()).add(class_id)
+        others = sorted(linked)
+        category, fresh, member = {}, set(), {}
+        for start in range(0, len(others), 5000):
+            chunk = others[start : start + 5000]
+            category.update(Case.objects.filter(pk__in=chunk).values_list("pk", "category_id"))
+            fresh.update(Case.objects.filter(recent, pk__in=chunk).values_list("pk", flat=True))
+            for case_id, class_id in Membership.objects.filter(case_id__in=chunk).values_list(
+                "case_id", "matter_class"
+            ):
+                member.setdefault(case_id, set()).add(class_id)
         classes = {
             pk: (category_id, status)
             for pk, category_id, status in MatterClass.objects.active().values_list("pk", "category_id", "status")

@@ -54,8 +54,8 @@ class Posting(models.Model):
 
     pk = models.CompositePrimaryKey("case", "term")
     # No constraints in the database: postings are derived data, rewritten by the index alone; Django still
-    # deletes a case's postings with the case. (Measured: checking two foreign keys for every posting at commit
-    # was a sixth of bulk indexing.)
+    # deletes a case's postings with the case. (Measured: the COMMIT where those checks run was a sixth of bulk
+    # indexing.)
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )

@@ -56,22 +56,29 @@ def flag_case(*, case_id: int, force: bool = False) -> dict:
 BULK_FROM = 200
 
 
+def index_many(case_ids: list[int], *, force: bool = False) -> None:
+    """Index the never-indexed cases in bulk and the changed ones (all, with `force`) one by one, a chunk at a
+    time (no query names more than 2,000 cases), then refresh the planner's statistics."""
+    for start in range(0, len(case_ids), 2000):
+        chunk = case_ids[start : start + 2000]
+        indexed = list(CaseSignature.objects.filter(case_id__in=chunk).values_list("case_id", flat=True))
+        similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
+        changed = Case.objects.filter(pk__in=indexed)
+        if not force:
+            changed = changed & similarity.stale_cases()
+        for case in changed.select_related("category__parent", "estate", "building"):
+            similarity.signature_refresh(case=case, force=force)
+    similarity.analyze_tables()  # the planner needs the new rows' statistics; and a vacuumed index is faster
+
+
 def flag_many(case_ids: list[int], *, force: bool = False, progress: Callable[[int, int], None] | None = None):
-    """Flag many cases: index the never-indexed ones in bulk and the changed ones one by one, then link them
-    and propose classes together (matters.bulk: the same decisions as flag_case, reached in bulk)."""
+    """Flag many cases: index them, then link them and propose classes together (matters.bulk: the same
+    decisions as flag_case, reached in bulk)."""
     from matters import bulk
 
     case_ids = sorted(case_ids)
     started = time.monotonic()
-    indexed = set(CaseSignature.objects.filter(case_id__in=case_ids).values_list("case_id", flat=True))
-    fresh = [pk for pk in case_ids if pk not in indexed]
-    for start in range(0, len(fresh), 2000):
-        chunk = fresh[start : start + 2000]
-        similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
-    changed = Case.objects.filter(pk__in=indexed) if force else similarity.stale_cases().filter(pk__in=indexed)
-    for case in changed.select_related("category__parent", "estate", "building"):
-        similarity.signature_refresh(case=case, force=force)
-    similarity.analyze_tables()  # the planner needs the new rows' statistics; and a vacuumed index is faster
+    index_many(case_ids, force=force)
     index_seconds, started = time.monotonic() - started, time.monotonic()
     links = bulk.link_many(case_ids, progress=progress)
     link_seconds, started = time.monotonic() - started, time.monotonic()
@@ -88,22 +95,8 @@ def flag_many(case_ids: list[int], *, force: bool = False, progress: Callable[[i
     return {"cases": len(case_ids), "links": links, "memberships": members}
 
 
-def similarity_sweep(*, limit: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
-    """Flag every case whose similarity is stale (never computed, or changed since). Returns how many."""
-    ids = list(similarity.stale_cases().order_by("pk").values_list("pk", flat=True)[:limit])
-    if len(ids) >= BULK_FROM:
-        flag_many(ids, progress=progress)
-        return len(ids)
-    for number, case_id in enumerate(ids, 1):
-        flag_case(case_id=case_id)
-        if progress:
-            progress(number, len(ids))
-    return len(ids)
-
-
-def flag_all(*, force: bool = False, progress: Callable[[int, int], None] | None = None) -> int:
-    """Flag every case (re-indexing only what changed, unless `force`)."""
-    ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+def _flag(ids: list[int], *, force: bool, progress: Callable[[int, int], None] | None) -> int:
+    """Flag these cases: together from BULK_FROM on, else one by one as the task does."""
     if len(ids) >= BULK_FROM:
         flag_many(ids, force=force, progress=progress)
         return len(ids)
@@ -114,18 +107,24 @@ def flag_all(*, force: bool = False, progress: Callable[[int, int], None] | None
     return len(ids)
 
 
-def flag_all_enqueued(*, batch: int = 500, progress: Callable[[int, int], None] | None = None) -> int:
-    """Index every unindexed case in bulk, then queue the (idempotent, concurrency-safe) task for each case,
-    so that several workers link them in parallel."""
+def similarity_sweep(*, limit: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+    """Flag every case whose similarity is stale (never computed, or changed since). Returns how many."""
+    ids = list(similarity.stale_cases().order_by("pk").values_list("pk", flat=True)[:limit])
+    return _flag(ids, force=False, progress=progress)
+
+
+def flag_all(*, force: bool = False, progress: Callable[[int, int], None] | None = None) -> int:
+    """Flag every case (re-indexing only what changed, unless `force`)."""
+    return _flag(list(Case.objects.order_by("pk").values_list("pk", flat=True)), force=force, progress=progress)
+
+
+def flag_all_enqueued(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Index every case here, then queue the (idempotent, concurrency-safe) task for each case, so that several
+    workers link them in parallel."""
     from matters.tasks import flag_similar
 
     ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
-    indexed = 0
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        indexed += similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
-    if indexed:
-        similarity.analyze_tables()  # before linking every case: the planner needs the new rows' statistics
+    index_many(ids)
     for number, case_id in enumerate(ids, 1):
         flag_similar.delay(case_id)
         if progress:

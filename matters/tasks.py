@@ -14,7 +14,7 @@ def flag_similar(self, case_id: int) -> dict:
     return services.flag_case(case_id=case_id)
 
 
-# A bulk sweep reads the whole index first (measured: 13 s at 100,000 cases, about ten times that at a million),
+# A bulk sweep reads the whole index first (measured: 13 s at 100,000 cases; it grows with the index),
 # so it may run longer than the other tasks; still well under the broker's visibility timeout (1 hour).
 @shared_task(
     bind=True,

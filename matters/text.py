@@ -241,7 +241,7 @@ def shared_terms(a: dict[str, float], b: dict[str, float], limit: int = 3) -> li
 def _pick(common: list[tuple[float, str]], limit: int, *, words_only: bool) -> list[str]:
     picked: list[str] = []
     for _, token in common:
-        if words_only and not rjieba.has_word(token):
+        if words_only and not is_word(token):
             continue
         if any(token in other or other in token for other in picked):
             continue
