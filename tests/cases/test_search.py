@@ -86,3 +86,24 @@ def test_postgresql_narrows_through_the_pair_index_and_sqlite_uses_like(db):
     sql = str(Case.objects.search("电梯").query)
     assert ("case_bigrams" in sql) == (connection.vendor == "postgresql")
     assert "case_bigrams" not in str(Case.objects.search("烟").query)  # one character: no pair to look up
+
+
+PAIR_TEXTS = ["", "x", "ab", "老旧电梯更换", "电梯电梯 电梯", "楼道LED灯坏了", "🙂表情🙂", "a\tb\nc"]
+
+
+@pytest.mark.parametrize("text", PAIR_TEXTS)
+def test_the_index_function_gives_the_pairs_python_gives(db, text):
+    """The pairs the GIN index stores (case_bigrams, PostgreSQL) are the pairs the search looks up (bigrams)."""
+    from django.db import connection
+
+    from cases.models import bigrams
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "case_bigrams() is PostgreSQL's (set DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT case_bigrams(lower(%s))", [text])
+        (pairs,) = cursor.fetchone()
+        cursor.execute("SELECT procost FROM pg_proc WHERE proname = 'case_bigrams'")
+        (cost,) = cursor.fetchone()
+    assert sorted(set(pairs)) == bigrams(text)
+    assert cost == 20000  # the planner's cost survives the function's replacement
