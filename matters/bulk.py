@@ -17,7 +17,11 @@ import functools
 import io
 import itertools
 import json
-from collections.abc import Callable
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +34,7 @@ from matters import similarity, text
 from matters.models import CaseLink, CaseSignature, LinkStatus, Posting, Term
 
 BLOCK = 1000  # cases per matrix product: bounds the memory of one product
+CHUNK = 10_000  # cases per piece of work of one process (and links to explain: five times as many)
 
 
 @dataclass
@@ -207,17 +212,18 @@ class Explainer:
         return dict(zip(matrix.indices[start:end].tolist(), matrix.data[start:end].tolist(), strict=True))
 
     def __call__(self, pk: int, match: similarity.Match) -> similarity.Match:
-        mine, theirs = self.vector(pk), self.vector(match.other_id)
-        common = mine.keys() & theirs.keys()
-        words = self.vocabulary
-        shared = text.shared_terms({words[t]: mine[t] for t in common}, {words[t]: theirs[t] for t in common})
+        mine, theirs, words = self.vector(pk), self.vector(match.other_id), self.vocabulary
+        # As text.shared_terms ranks them, without building the two texts' word dictionaries.
+        shared = text.pick_shared(
+            sorted(((mine[t] * theirs[t], words[t]) for t in mine.keys() & theirs.keys()), reverse=True)
+        )
         facts, other = self.registry.facts[pk], self.registry.facts[match.other_id]
         places = self.registry.places
         same_text_place = similarity.shares_place(places.get(pk, set()), places.get(other.id, set()))
         return similarity.judge(facts, other, match.similarity, shared, same_text_place)
 
 
-def _write_links(case_ids: list[int], found, explain: Explainer) -> int:
+def _write_links(case_ids: list[int], found: dict[int, list[similarity.Match]]) -> int:
     flagged = set(case_ids)
     existing = {}
     for start in range(0, len(case_ids), 5000):
@@ -226,14 +232,16 @@ def _write_links(case_ids: list[int], found, explain: Explainer) -> int:
         for pk, a, b, status in rows.values_list("pk", "case_a", "case_b", "status"):
             existing[(a, b)] = (pk, status)
     decided = {pair for pair, (_, status) in existing.items() if status != LinkStatus.SUGGESTED}
-    keep: dict[tuple[int, int], tuple] = {}  # pair → (case a, case b, kind, score, reasons)
+    todo: dict[tuple[int, int], tuple[int, similarity.Match]] = {}  # pair → the side that explains it
     for pk in sorted(found):
         for match in found[pk]:
             pair = (min(pk, match.other_id), max(pk, match.other_id))
-            if pair in keep or pair in decided:
-                continue
-            judged = explain(pk, match)
-            keep[pair] = (*pair, judged.kind, judged.score, judged.reasons)
+            if pair not in todo and pair not in decided:
+                todo[pair] = (pk, match)
+    work = list(todo.values())
+    keep = {}  # pair → (case a, case b, kind, score, reasons)
+    for part in _run(_explain, [work[start : start + CHUNK * 5] for start in range(0, len(work), CHUNK * 5)]):
+        keep.update(((a, b), (a, b, *rest)) for a, b, *rest in part)
     stale = [
         pk
         for pair, (pk, status) in existing.items()
@@ -284,18 +292,61 @@ def _upsert_links(links: list[tuple]) -> None:
         cursor.execute("DROP TABLE bulk_links")  # now, not at commit: a caller's transaction may write more
 
 
+# What the worker processes of one bulk run read: set before they are forked, so that they share it.
+_shared: dict = {}
+
+
+def _run(function: Callable[[list], list], chunks: list[list]) -> Iterator[list]:
+    """function(chunk) for each chunk, in order: in worker processes, one per CPU, forked so that they share
+    `_shared` without copying it; here, one after the other, where forking is unsafe or impossible (a daemon
+    process such as a Celery prefork child may not have children; a process with other threads may hold locks
+    a child would inherit). The functions never touch the database: a child shares the parent's connection."""
+    workers = min(len(chunks), os.cpu_count() or 1)
+    if workers < 2 or not _forkable():
+        yield from map(function, chunks)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(function, chunks)
+
+
+def _forkable() -> bool:
+    process = multiprocessing.current_process()
+    return "fork" in multiprocessing.get_all_start_methods() and not process.daemon and threading.active_count() == 1
+
+
+def _match(case_ids: list[int]) -> dict[int, list[similarity.Match]]:
+    return matches_for(case_ids, _shared["index"], _shared["registry"])
+
+
+def _explain(work: list[tuple[int, similarity.Match]]) -> list[tuple]:
+    """The links of (case, match) pairs, explained from that case's side: (case a, case b, kind, score, reasons)."""
+    explain = _shared["explainer"]
+    rows = []
+    for pk, match in work:
+        judged = explain(pk, match)
+        a, b = min(pk, match.other_id), max(pk, match.other_id)
+        rows.append((a, b, judged.kind, judged.score, judged.reasons))
+    return rows
+
+
 def link_many(case_ids: list[int], progress: Callable[[int, int], None] | None = None) -> int:
-    """Store the links of many indexed cases at once. Returns the number of links written."""
+    """Store the links of many indexed cases at once (candidates and explanations computed on every CPU).
+    Returns the number of links written."""
     if not case_ids:
         return 0
     case_ids = sorted(case_ids)
     index, registry = load_index(), load_registry()
-    found: dict[int, list[similarity.Match]] = {}
-    for start in range(0, len(case_ids), BLOCK * 10):
-        found.update(matches_for(case_ids[start : start + BLOCK * 10], index, registry))
-        if progress:
-            progress(min(start + BLOCK * 10, len(case_ids)), len(case_ids))
-    return _write_links(case_ids, found, Explainer(index, registry))
+    _shared.update(index=index, registry=registry, explainer=Explainer(index, registry))
+    try:
+        chunks = [case_ids[start : start + CHUNK] for start in range(0, len(case_ids), CHUNK)]
+        found: dict[int, list[similarity.Match]] = {}
+        for number, part in enumerate(_run(_match, chunks), 1):
+            found.update(part)
+            if progress:
+                progress(min(number * CHUNK, len(case_ids)), len(case_ids))
+        return _write_links(case_ids, found)
+    finally:
+        _shared.clear()
 
 
 def classes_many(case_ids: list[int]) -> int:

@@ -234,7 +234,11 @@ def shared_terms(a: dict[str, float], b: dict[str, float], limit: int = 3) -> li
     inside another, for a reader."""
     if len(a) > len(b):
         a, b = b, a
-    common = sorted(((weight * b[t], t) for t, weight in a.items() if t in b), reverse=True)
+    return pick_shared(sorted(((weight * b[t], t) for t, weight in a.items() if t in b), reverse=True), limit)
+
+
+def pick_shared(common: list[tuple[float, str]], limit: int = 3) -> list[str]:
+    """shared_terms() from the shared tokens with their products, sorted (product, token) descending."""
     return _pick(common, limit, words_only=True) or _pick(common, limit, words_only=False)
 
 

@@ -1,9 +1,11 @@
 """Flagging many cases together (matters.bulk) reaches the decisions of flagging them one by one."""
 
+import os
+
 import pytest
 from django.core.management import call_command
 
-from matters import services, similarity
+from matters import bulk, services, similarity
 from matters.models import CaseLink, MatterClass, Membership
 from places.models import Building, Estate, HousingType
 from tests.conftest import make_case
@@ -59,7 +61,11 @@ def state():
     return links, classes
 
 
-def test_bulk_flagging_reaches_the_links_and_classes_of_flagging_one_by_one(corpus):
+@pytest.mark.parametrize("processes", ["forked", "here"])
+def test_bulk_flagging_reaches_the_links_and_classes_of_flagging_one_by_one(corpus, monkeypatch, processes):
+    # Small pieces of work, so that the 54 cases are spread over the worker processes (or run here in order).
+    monkeypatch.setattr(bulk, "CHUNK", 5)
+    monkeypatch.setattr(bulk, "_forkable", lambda: processes == "forked")
     ids = [case.pk for case in corpus]
     # Index everything first, so that one by one each case is compared with all the others, as in bulk.
     similarity.signatures_bulk(list(corpus[0].__class__.objects.filter(pk__in=ids)))
@@ -74,6 +80,35 @@ def test_bulk_flagging_reaches_the_links_and_classes_of_flagging_one_by_one(corp
     result = services.flag_many(ids)
     assert result["cases"] == len(ids)
     assert state() == one_by_one
+
+
+def _process(chunk):
+    return [os.getpid()] * len(chunk)
+
+
+def test_bulk_work_runs_in_worker_processes_only_where_forking_is_safe(monkeypatch):
+    chunks = [[1, 2], [3], [4, 5, 6]]
+    monkeypatch.setattr(bulk, "_forkable", lambda: True)
+    forked = list(bulk._run(_process, chunks))
+    assert [len(part) for part in forked] == [2, 1, 3]  # every chunk's result, in order
+    assert os.getpid() not in {pid for part in forked for pid in part}
+    monkeypatch.setattr(bulk, "_forkable", lambda: False)  # a Celery prefork child, a threaded server
+    assert list(bulk._run(_process, chunks)) == [[os.getpid()] * 2, [os.getpid()], [os.getpid()] * 3]
+
+
+def test_a_celery_child_or_a_threaded_process_does_not_fork(monkeypatch):
+    import multiprocessing
+    import threading
+
+    process = multiprocessing.current_process()
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(process, "daemon", False)
+    assert bulk._forkable()
+    monkeypatch.setattr(process, "daemon", True)  # a prefork pool's child may not have children
+    assert not bulk._forkable()
+    monkeypatch.setattr(process, "daemon", False)
+    monkeypatch.setattr(threading, "active_count", lambda: 2)  # runserver's threads, a live test server
+    assert not bulk._forkable()
 
 
 def test_bulk_flagging_twice_changes_nothing_and_keeps_decisions(corpus, staff_user):
