@@ -253,7 +253,7 @@ MATTERS_CLASS_THRESHOLD = env_int("MATTERS_CLASS_THRESHOLD", 3, minimum=2)
 MATTERS_CLASS_RECENT_DAYS = env_int("MATTERS_CLASS_RECENT_DAYS", 90, minimum=1)
 # How many postings of each query token a new case's candidates are read from (matters.similarity): more finds
 # more of the exact top 10 in a large index with many near-duplicates, and costs time per case.
-MATTERS_POSTINGS_PER_TERM = env_int("MATTERS_POSTINGS_PER_TERM", 300, minimum=10)
+MATTERS_POSTINGS_PER_TERM = env_int("MATTERS_POSTINGS_PER_TERM", 3000, minimum=10)
 
 # Dashboards: the default views are served from a snapshot at most this old (0 = always live).
 DASHBOARD_SNAPSHOT_MINUTES = env_int("DASHBOARD_SNAPSHOT_MINUTES", 10, minimum=0)

@@ -3,14 +3,14 @@
 The task flags one case through the index in the database (matters.similarity). Done a hundred thousand times
 that costs a hundred thousand round trips, so this module reaches the same decisions another way: it reads the
 index once into a sparse matrix (ps showed about 1.7 GB resident during the 100,000-case run), finds every case's
-candidates with one matrix product per block of cases — the same candidates the task's query finds: the
-postings of the case's QUERY_TERMS heaviest tokens, at most POSTINGS_PER_TERM of each, heaviest first — adds
-the open cases at the same place, scores them exactly (cosine), and judges each pair with the same
-`similarity.judge` and `similarity.best`. Links are written in batches; classes are proposed with the same rules
+candidates as the task's query finds them — the POOL cases sharing most weight through the postings of its
+query tokens (similarity.pick_query_terms; one matrix product per block of cases), scored exactly, the best
+CANDIDATES kept — adds the open cases at the same place, and judges each pair with the same `similarity.judge`
+and `similarity.best`. Links are written in batches; classes are proposed with the same rules
 as `services.class_propose_for`, case after case in id order.
 
-A pair is stored once: when both of its cases are flagged here, it is kept if either finds the other among its
-best, judged from the lower id's side. Decided links (confirmed, rejected) are never touched.
+A pair is stored once: when both of its cases are flagged here, as the later one (the higher id) finds it, as
+flagging them one by one in id order would leave it. Decided links (confirmed, rejected) are never touched.
 """
 
 import functools
@@ -41,7 +41,7 @@ CHUNK = 10_000  # cases per piece of work of one process (and links to explain: 
 class Index:
     ids: np.ndarray  # row → case id (ascending)
     matrix: sparse.csr_matrix  # row × term id: the stored weights (each row L2-normalised)
-    query: sparse.csr_matrix  # row × term id: the row's QUERY_TERMS heaviest tokens
+    query: sparse.csr_matrix  # row × term id: the row's query tokens (similarity.pick_query_terms)
     impact: sparse.csr_matrix  # term id × row: each term's POSTINGS_PER_TERM heaviest postings
 
     rows: dict[int, int]  # case id → row
@@ -83,9 +83,21 @@ def load_index() -> Index:
     ids, rows = np.unique(case_ids, return_inverse=True)
     shape = (len(ids), int(term_ids.max(initial=0)) + 1)
     matrix = sparse.csr_matrix((weights, (rows, term_ids)), shape=shape)
-    # A case's query tokens: heaviest first, ties to the larger term id (as similarity.query_terms sorts).
-    by_row = np.lexsort((-term_ids, -weights, rows))
-    keep = _ranks(rows, by_row) < similarity.QUERY_TERMS
+    # A case's query tokens, as similarity.pick_query_terms picks them: rarest first (then heaviest, then the
+    # smaller term id), while their postings fit in the budget, at least one and at most QUERY_TERMS.
+    frequencies = np.zeros(shape[1], np.int64)
+    for term_id, df in Term.objects.values_list("id", "df").iterator(50_000):
+        if term_id < shape[1]:
+            frequencies[term_id] = df
+    df = frequencies[term_ids]
+    by_row = np.lexsort((term_ids, -weights, df, rows))
+    rank = _ranks(rows, by_row)[by_row]  # in that order
+    cost = np.minimum(df, similarity.POSTINGS_PER_TERM)[by_row]
+    spent = np.cumsum(cost)
+    first = np.arange(len(by_row)) - rank  # where each entry's case starts
+    spent -= spent[first] - cost[first]  # postings read up to each token, counted per case
+    keep = np.zeros(len(by_row), bool)
+    keep[by_row] = (rank == 0) | ((rank < similarity.QUERY_TERMS) & (spent <= similarity.POSTING_BUDGET))
     query = sparse.csr_matrix((weights[keep], (rows[keep], term_ids[keep])), shape=shape)
     # A term's postings: heaviest first, ties to the smaller case id (as the candidate query orders them).
     by_term = np.lexsort((case_ids, -weights, term_ids))
@@ -148,11 +160,14 @@ def load_registry() -> Registry:
 
 
 def _top(scores: np.ndarray, columns: np.ndarray, ids: np.ndarray, limit: int) -> np.ndarray:
-    """The columns of the `limit` best scores, best first, ties to the smaller case id."""
+    """The columns of the `limit` best scores, best first, ties (to similarity.SCORE_DECIMALS) to the smaller
+    case id."""
+    scores = np.round(scores, similarity.SCORE_DECIMALS)
     if len(scores) > limit:
-        keep = np.argpartition(-scores, limit - 1)[:limit]
+        threshold = -np.partition(-scores, limit - 1)[limit - 1]
+        keep = np.flatnonzero(scores >= threshold)  # every tie at the limit, to choose among by id below
         scores, columns = scores[keep], columns[keep]
-    return columns[np.lexsort((ids[columns], -scores))]
+    return columns[np.lexsort((ids[columns], -scores))][:limit]
 
 
 def matches_for(case_ids: list[int], index: Index, registry: Registry) -> dict[int, list[similarity.Match]]:
@@ -163,23 +178,32 @@ def matches_for(case_ids: list[int], index: Index, registry: Registry) -> dict[i
         indexed = [pk for pk in block if index.has(pk)]
         rows = np.array([index.row(pk) for pk in indexed], dtype=np.int64)
         scores = (index.query[rows] @ index.impact).tocsr() if len(rows) else None
-        pairs_mine, pairs_other = [], []
+        dense = np.zeros(index.matrix.shape[1])  # one case's vector at a time
+        pairs_mine, pairs_other, pair_cosines = [], [], []
         for number, pk in enumerate(indexed):
             row = rows[number]
             s, e = scores.indptr[number], scores.indptr[number + 1]
             columns, values = scores.indices[s:e], scores.data[s:e]
             mine = columns != row
-            text_candidates = _top(values[mine], columns[mine], index.ids, similarity.CANDIDATES)
+            pool = _top(values[mine], columns[mine], index.ids, similarity.POOL)
             newest = registry.at_place.get(registry.place(pk), [])[: similarity.PLACE_CANDIDATES + 1]
             same_place = [other for other in newest if other != pk][: similarity.PLACE_CANDIDATES]
-            place_rows = [index.row(o) for o in same_place if index.has(o)]
-            others = list(dict.fromkeys([*text_candidates.tolist(), *place_rows]))
+            place_rows = np.array([index.row(o) for o in same_place if index.has(o)], dtype=np.int64)
+            # The exact cosine of the pool and of the cases at the same place: their rows times this case's vector.
+            s, e = index.matrix.indptr[row], index.matrix.indptr[row + 1]
+            dense[index.matrix.indices[s:e]] = index.matrix.data[s:e]
+            scored = np.concatenate([pool, place_rows])
+            cosines = index.matrix[scored] @ dense if len(scored) else np.zeros(0)
+            dense[index.matrix.indices[s:e]] = 0.0
+            best = _top(cosines[: len(pool)], np.arange(len(pool)), index.ids[pool], similarity.CANDIDATES)
+            cosine_of = dict(zip(scored.tolist(), cosines.tolist(), strict=True))
+            others = list(dict.fromkeys([*pool[best].tolist(), *place_rows.tolist()]))
             pairs_mine += [row] * len(others)
             pairs_other += others
+            pair_cosines += [cosine_of[other] for other in others]
         if not pairs_mine:
             continue
-        mine_rows, other_rows = np.array(pairs_mine), np.array(pairs_other)
-        cosines = np.asarray(index.matrix[mine_rows].multiply(index.matrix[other_rows]).sum(axis=1)).ravel()
+        mine_rows, other_rows, cosines = np.array(pairs_mine), np.array(pairs_other), np.array(pair_cosines)
         per_case: dict[int, list[similarity.Match]] = {}
         near = cosines >= similarity.MIN_TEXT
         mine_ids, other_ids = index.ids[mine_rows[near]].tolist(), index.ids[other_rows[near]].tolist()
@@ -232,11 +256,14 @@ def _write_links(case_ids: list[int], found: dict[int, list[similarity.Match]]) 
         for pk, a, b, status in rows.values_list("pk", "case_a", "case_b", "status"):
             existing[(a, b)] = (pk, status)
     decided = {pair for pair, (_, status) in existing.items() if status != LinkStatus.SUGGESTED}
-    todo: dict[tuple[int, int], tuple[int, similarity.Match]] = {}  # pair → the side that explains it
+    # As flagging one by one in id order leaves it: a pair's link is what its later flagged case decides (that
+    # case's flagging replaces what the earlier one wrote), explained from that side.
+    todo: dict[tuple[int, int], tuple[int, similarity.Match]] = {}
     for pk in sorted(found):
         for match in found[pk]:
             pair = (min(pk, match.other_id), max(pk, match.other_id))
-            if pair not in todo and pair not in decided:
+            decides = pair[1] if pair[1] in flagged else pair[0]
+            if pk == decides and pair not in decided:
                 todo[pair] = (pk, match)
     work = list(todo.values())
     keep = {}  # pair → (case a, case b, kind, score, reasons)

@@ -61,11 +61,18 @@ def state():
     return links, classes
 
 
-@pytest.mark.parametrize("processes", ["forked", "here"])
-def test_bulk_flagging_reaches_the_links_and_classes_of_flagging_one_by_one(corpus, monkeypatch, processes):
+@pytest.mark.parametrize(
+    "processes, limits", [("forked", "default"), ("here", "default"), ("forked", "tight"), ("here", "tight")]
+)
+def test_bulk_flagging_reaches_the_links_and_classes_of_flagging_one_by_one(corpus, monkeypatch, processes, limits):
     # Small pieces of work, so that the 54 cases are spread over the worker processes (or run here in order).
     monkeypatch.setattr(bulk, "CHUNK", 5)
     monkeypatch.setattr(bulk, "_forkable", lambda: processes == "forked")
+    if limits == "tight":
+        # Limits this small corpus reaches: a budget that stops after a few tokens, truncated posting lists,
+        # a pool and a candidate list shorter than the matches (and ties at their ends: the corpus repeats texts).
+        for name, value in {"POSTING_BUDGET": 12, "POSTINGS_PER_TERM": 4, "POOL": 6, "CANDIDATES": 3}.items():
+            monkeypatch.setattr(similarity, name, value)
     ids = [case.pk for case in corpus]
     # Index everything first, so that one by one each case is compared with all the others, as in bulk.
     similarity.signatures_bulk(list(corpus[0].__class__.objects.filter(pk__in=ids)))
