@@ -251,8 +251,8 @@ CASE_COMPLEX_HANDLING_DAYS = env_int("CASE_COMPLEX_HANDLING_DAYS", 15, minimum=1
 # Classes of matters (matters/): propose a class when this many open or recent similar cases share a category.
 MATTERS_CLASS_THRESHOLD = env_int("MATTERS_CLASS_THRESHOLD", 3, minimum=2)
 MATTERS_CLASS_RECENT_DAYS = env_int("MATTERS_CLASS_RECENT_DAYS", 90, minimum=1)
-# How many postings of each query token a new case's candidates are read from (matters.similarity): more finds
-# more of the exact top 10 in a large index with many near-duplicates, and costs time per case.
+# At most this many postings (the heaviest) of one query token are read when a new case's candidates are found
+# (matters.similarity reads its rarest tokens first, within a budget of postings): more costs time per case.
 MATTERS_POSTINGS_PER_TERM = env_int("MATTERS_POSTINGS_PER_TERM", 3000, minimum=10)
 
 # Dashboards: the default views are served from a snapshot at most this old (0 = always live).

@@ -160,9 +160,9 @@ def load_registry() -> Registry:
 
 
 def _top(scores: np.ndarray, columns: np.ndarray, ids: np.ndarray, limit: int) -> np.ndarray:
-    """The columns of the `limit` best scores, best first, ties (to similarity.SCORE_DECIMALS) to the smaller
-    case id."""
-    scores = np.round(scores, similarity.SCORE_DECIMALS)
+    """The columns of the `limit` best scores, best first, ties (in similarity.SCORE_UNIT) to the smaller case
+    id."""
+    scores = np.floor(scores * similarity.SCORE_UNIT + 0.5)  # as SQL's ROUND: half away from zero (all are > 0)
     if len(scores) > limit:
         threshold = -np.partition(-scores, limit - 1)[limit - 1]
         keep = np.flatnonzero(scores >= threshold)  # every tie at the limit, to choose among by id below

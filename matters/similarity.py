@@ -163,13 +163,14 @@ def candidate_ids(case: Case, vector: dict[str, float], *, limit: int | None = N
         return [row[0] for row in cursor.fetchall()]
 
 
-# Scores are compared to this many decimals: equal texts then tie exactly whatever order a sum was taken in, and
-# the smaller case id goes first (here and in matters.bulk alike).
-SCORE_DECIMALS = 9
+# Scores are compared in units of 10⁻⁹ (rounded half up): equal texts then tie exactly whatever order a sum was
+# taken in, and the smaller case id goes first (here and in matters.bulk alike). In floating point, not NUMERIC:
+# converting the 5,000 pooled sums to NUMERIC cost about 4 ms a statement at 1M (EXPLAIN ANALYZE).
+SCORE_UNIT = 1e9
 
 
 def _rounded(sql: str) -> str:
-    return f"ROUND(CAST({sql} AS NUMERIC), {SCORE_DECIMALS})"
+    return f"ROUND(({sql}) * {SCORE_UNIT:.0f})"
 
 
 def _place_candidate_ids(case: Case) -> list[int]:
