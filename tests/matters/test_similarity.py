@@ -1,6 +1,8 @@
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 
+from cases.models import Case
 from matters import services
 from matters.models import CaseLink, CaseSignature, LinkKind, LinkStatus
 
@@ -272,3 +274,77 @@ def test_the_case_page_partial_lists_same_matter_and_same_class_apart(scene, sta
 def test_flag_similar_can_hand_the_linking_to_the_workers(scene):
     call_command("flag_similar", "--all", "--enqueue")  # tasks run in process here (no broker in unit tests)
     assert links_of(scene["new"])[scene["same_building"].pk].kind == LinkKind.SAME_MATTER
+
+
+def test_query_tokens_are_the_rarest_that_fit_the_budget(monkeypatch):
+    from matters import similarity
+
+    monkeypatch.setattr(similarity, "POSTING_BUDGET", 100)
+    monkeypatch.setattr(similarity, "POSTINGS_PER_TERM", 60)
+    monkeypatch.setattr(similarity, "QUERY_TERMS", 3)
+    # (document frequency, weight, term id)
+    terms = [(500, 0.9, 1), (2, 0.1, 2), (40, 0.3, 3), (2, 0.4, 4), (70, 0.5, 5)]
+    # 4 and 2 (df 2: the heavier first), 3 (40 more postings: 44), then 5 would read 60 more: over the budget.
+    assert similarity.pick_query_terms(terms) == [(0.4, 4), (0.1, 2), (0.3, 3)]
+    monkeypatch.setattr(similarity, "QUERY_TERMS", 2)
+    assert similarity.pick_query_terms(terms) == [(0.4, 4), (0.1, 2)]
+    # The rarest token is read even when it alone exceeds the budget (its heaviest postings only).
+    monkeypatch.setattr(similarity, "POSTING_BUDGET", 10)
+    assert similarity.pick_query_terms([(500, 0.9, 1), (900, 0.2, 7)]) == [(0.9, 1)]
+    assert similarity.pick_query_terms([]) == []
+
+
+WORDS = [
+    "电梯",
+    "故障",
+    "漏水",
+    "停车",
+    "噪音",
+    "垃圾",
+    "绿化",
+    "路灯",
+    "油烟",
+    "快递",
+    "物业",
+    "维修",
+    "消防",
+    "楼道",
+    "施工",
+    "违建",
+    "充电",
+    "收费",
+    "渗水",
+    "困人",
+    "老人",
+    "水泵",
+    "车库",
+    "积水",
+    "下楼",
+    "买菜",
+]
+
+
+def test_a_long_texts_twin_is_found_when_short_texts_fill_its_words_postings(
+    staff_user, neighbourhood, elevator_category, monkeypatch
+):
+    """The case the candidate query once missed: the long text's heaviest words are words it repeats, and their
+    heaviest postings all belong to short texts (where a word weighs more); its twin is reached through the
+    words only the two share, and ranked first by its exact score."""
+    from matters import similarity
+    from tests.conftest import make_case
+
+    monkeypatch.setattr(similarity, "POSTINGS_PER_TERM", 5)
+    for word in WORDS:
+        for _copy in range(6):
+            make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category, title=word, description=word)
+    long_text = "，".join(f"{word}{word}{word}" for word in WORDS) + "，福寿螺养殖场洋泾浜摆渡口"
+    twin, new = (
+        make_case(
+            staff_user, neighbourhood=neighbourhood, category=elevator_category, title="综合", description=long_text
+        )
+        for _ in range(2)
+    )
+    services.flag_many([case.pk for case in Case.objects.all()])
+    vector = CaseSignature.objects.get(pk=new.pk).vector
+    assert similarity.candidate_ids(new, vector)[0] == twin.pk
+    assert CaseLink.objects.involving(new.pk).filter(Q(case_a=twin) | Q(case_b=twin)).exists()
