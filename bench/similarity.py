@@ -403,11 +403,11 @@ def exhaustive_top(case_id: int, vector: dict[str, float], k: int = 10) -> list[
 
 
 def approximate_top(case, vector, k: int = 10) -> list[tuple[int, float]]:
-    """The index's candidates (matters.similarity.candidate_ids), scored exactly: the best k."""
+    """The index's candidates (matters.similarity.candidates), scored exactly: the best k."""
     from matters import similarity
     from matters.models import CaseSignature
 
-    ids = similarity.candidate_ids(case, vector)
+    ids = [pk for pk, _ in similarity.candidates(case, vector)]
     vectors = dict(CaseSignature.objects.filter(case_id__in=ids).values_list("case_id", "vector"))
     scored = sorted((-text.cosine(vector, vectors.get(pk, {})), pk) for pk in ids)[:k]
     return [(pk, -score) for score, pk in scored]

@@ -51,7 +51,7 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
     if not vector:
         return []
     draft.pk = 0
-    ids = similarity.candidate_ids(draft, vector, limit=similarity.CANDIDATES)
+    ids = [pk for pk, _ in similarity.candidates(draft, vector)]
     ids += list(similarity._place_candidate_ids(draft))
     candidates = (
         Case.objects.visible_to(user)

@@ -127,10 +127,10 @@ def pick_query_terms(terms: list[tuple[int, float, int]]) -> list[tuple[float, i
     return picked
 
 
-def candidate_ids(case: Case, vector: dict[str, float], *, limit: int | None = None) -> list[int]:
-    """The cases most similar to `vector`: the POOL sharing most weight through the postings of its query tokens,
-    scored exactly, best first. One statement, the same on SQLite and PostgreSQL (the postings' index on term,
-    weight descending, case serves the first step; their key on case, term the second)."""
+def candidates(case: Case, vector: dict[str, float], *, limit: int | None = None) -> list[tuple[int, float]]:
+    """The cases most similar to `vector` with their cosine: the POOL sharing most weight through the postings of
+    its query tokens, scored exactly, best first. One statement, the same on SQLite and PostgreSQL (the postings'
+    index on term, weight descending, case serves the first step; their key on case, term the second)."""
     rows = Term.objects.filter(text__in=list(vector)).values_list("id", "text", "df") if vector else []
     weights = [(pk, vector[token]) for pk, token, _ in rows]  # every indexed token's (term id, weight)
     picked = pick_query_terms([(df, vector[token], pk) for pk, token, df in rows])
@@ -150,7 +150,7 @@ def candidate_ids(case: Case, vector: dict[str, float], *, limit: int | None = N
         f"WITH q (term_id, weight) AS (VALUES {values}), "
         f"pool AS (SELECT case_id FROM ({' UNION ALL '.join(arms)}) AS hits WHERE case_id <> %s "
         f"GROUP BY case_id ORDER BY {_rounded('SUM(score)')} DESC, case_id LIMIT %s) "
-        f"SELECT p.case_id FROM {table} AS p JOIN q ON p.term_id + 0 = q.term_id "
+        f"SELECT p.case_id, SUM(p.weight * q.weight) FROM {table} AS p JOIN q ON p.term_id + 0 = q.term_id "
         "WHERE p.case_id IN (SELECT case_id FROM pool) "
         f"GROUP BY p.case_id ORDER BY {_rounded('SUM(p.weight * q.weight)')} DESC, p.case_id LIMIT %s"
     )
@@ -160,7 +160,7 @@ def candidate_ids(case: Case, vector: dict[str, float], *, limit: int | None = N
             # for 15 ms of work). SET LOCAL lasts until the transaction ends.
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, [*(v for pair in weights for v in pair), *params, case.pk or 0, POOL, limit or CANDIDATES])
-        return [row[0] for row in cursor.fetchall()]
+        return [(case_id, score) for case_id, score in cursor.fetchall()]
 
 
 # Scores are compared in units of 10⁻⁹ (rounded half up): equal texts then tie exactly whatever order a sum was
@@ -333,22 +333,31 @@ OTHER_FIELDS = (
 
 
 def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -> list[Match]:
-    """Score the candidates of `case` exactly and keep the best of each kind."""
-    ids = list(dict.fromkeys(candidate_ids(case, vector) + _place_candidate_ids(case)))
-    if not ids:
+    """Judge the candidates of `case` and keep the best of each kind."""
+    similarities = dict(candidates(case, vector))
+    at_place = [pk for pk in _place_candidate_ids(case) if pk not in similarities]
+    vectors, other_places = {}, {}
+    for pk, other_vector, keys in CaseSignature.objects.filter(case_id__in=at_place).values_list(
+        "case_id", "vector", "places"
+    ):
+        similarities[pk], vectors[pk], other_places[pk] = text.cosine(vector, other_vector), other_vector, keys
+    near = [pk for pk, similarity in similarities.items() if similarity >= MIN_TEXT]
+    if not near:
         return []
-    rows = CaseSignature.objects.filter(case_id__in=ids).values_list("case_id", "vector", "places")
-    similarities = {pk: text.cosine(vector, v) for pk, v, _ in rows}
-    vectors = {pk: v for pk, v, _ in rows if similarities[pk] >= MIN_TEXT}
-    other_places = {pk: set(p) for pk, _, p in rows if pk in vectors}
+    missing = [pk for pk in near if pk not in vectors]
+    if places:  # the place keys of the others count only when this case has some
+        other_places.update(CaseSignature.objects.filter(case_id__in=missing).values_list("case_id", "places"))
     places = set(places)
     mine = Facts.of(case)
     # Only the fields judge() reads of the other case (not its long description, nor its category).
-    others = Case.objects.filter(pk__in=list(vectors)).select_related("estate", "building").only(*OTHER_FIELDS)
+    others = Case.objects.filter(pk__in=near).select_related("estate", "building").only(*OTHER_FIELDS)
     facts = {other.pk: Facts.of(other, category="") for other in others}
-    same_place = {pk: shares_place(places, other_places.get(pk, set())) for pk in facts}
+    same_place = {pk: shares_place(places, set(other_places.get(pk, ()))) for pk in facts}
     matches = [judge(mine, facts[pk], similarities[pk], (), same_place[pk], explain=False) for pk in facts]
+    kept = best([m for m in matches if m])
     # Explain only what is kept: the shared words and the reasons cost more than the decision.
+    wanted = [m.other_id for m in kept if m.other_id not in vectors]
+    vectors.update(CaseSignature.objects.filter(case_id__in=wanted).values_list("case_id", "vector"))
     return [
         judge(
             mine,
@@ -357,7 +366,7 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
             text.shared_terms(vector, vectors[m.other_id]),
             same_place[m.other_id],
         )
-        for m in best([m for m in matches if m])
+        for m in kept
     ]
 
 

@@ -346,5 +346,20 @@ def test_a_long_texts_twin_is_found_when_short_texts_fill_its_words_postings(
     )
     services.flag_many([case.pk for case in Case.objects.all()])
     vector = CaseSignature.objects.get(pk=new.pk).vector
-    assert similarity.candidate_ids(new, vector)[0] == twin.pk
+    assert similarity.candidates(new, vector)[0][0] == twin.pk
     assert CaseLink.objects.involving(new.pk).filter(Q(case_a=twin) | Q(case_b=twin)).exists()
+
+
+def test_the_postings_key_carries_the_weight_on_postgresql(db):
+    """Scoring a pool of candidates exactly reads the postings' key alone (migration matters/0004)."""
+    from django.db import connection
+
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "an INCLUDE key is PostgreSQL's (set DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'matters_posting'::regclass AND contype = 'p'"
+        )
+        assert cursor.fetchone()[0] == "PRIMARY KEY (case_id, term_id) INCLUDE (weight)"
