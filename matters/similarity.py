@@ -85,16 +85,20 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
     bag = text.tokens(case.title, case.description, places)
     new_terms, old_terms = set(bag), set(signature.vector)
     added, removed = sorted(new_terms - old_terms), sorted(old_terms - new_terms)
-    if added:
-        Term.objects.bulk_create([Term(text=t) for t in added], ignore_conflicts=True)
-    changed_terms = added + removed
-    if changed_terms:
-        # Lock the rows in one fixed order so that two workers updating overlapping terms never deadlock.
-        list(Term.objects.select_for_update().filter(text__in=changed_terms).order_by("text").values_list("id"))
-        Term.objects.filter(text__in=added).update(df=F("df") + 1)
-        Term.objects.filter(text__in=removed, df__gt=0).update(df=F("df") - 1)
-    rows = Term.objects.filter(text__in=new_terms).values_list("text", "id", "df")
-    terms, dfs = {t: pk for t, pk, _ in rows}, {t: df for t, _, df in rows}
+    if added and not old_terms and connection.vendor == "postgresql":
+        # A new case (the common one): create, lock (in text order) and count its tokens in one statement.
+        terms, dfs = _add_terms(dict.fromkeys(added, 1))
+    else:
+        if added:
+            Term.objects.bulk_create([Term(text=t) for t in added], ignore_conflicts=True)
+        changed_terms = added + removed
+        if changed_terms:
+            # Lock the rows in one fixed order so that two workers updating overlapping terms never deadlock.
+            list(Term.objects.select_for_update().filter(text__in=changed_terms).order_by("text").values_list("id"))
+            Term.objects.filter(text__in=added).update(df=F("df") + 1)
+            Term.objects.filter(text__in=removed, df__gt=0).update(df=F("df") - 1)
+        rows = Term.objects.filter(text__in=new_terms).values_list("text", "id", "df")
+        terms, dfs = {t: pk for t, pk, _ in rows}, {t: df for t, _, df in rows}
     first_time = not signature.content_hash
     # Weigh against the index without this case (weigh() adds it back): df - 1, and the count before it joined.
     documents = _documents() - (0 if first_time else 1)
@@ -479,18 +483,26 @@ def _add_terms(increments: dict[str, int]) -> tuple[dict[str, int], dict[str, in
     names = sorted(increments)
     ids, dfs = {}, {}
     if connection.vendor == "postgresql":
-        # One upsert per 50,000 tokens, fed by COPY, instead of the ORM's IN lists (create, lock, add, read back).
+        # One upsert (create, lock, add, read back) instead of the ORM's four statements with IN lists: from
+        # arrays for one case's tokens, fed by COPY for a bulk's (50,000 tokens a statement).
         table = connection.ops.quote_name(Term._meta.db_table)
+        upsert = (
+            f"INSERT INTO {table} AS t (text, df) SELECT text, n FROM {{rows}} ORDER BY text "
+            "ON CONFLICT (text) DO UPDATE SET df = t.df + EXCLUDED.df RETURNING id, text, df"
+        )
         with connection.cursor() as cursor:
+            if len(names) <= 1000:
+                rows = "unnest(%s::varchar(40)[], %s::integer[]) AS u (text, n)"
+                cursor.execute(upsert.format(rows=rows), [names, [increments[token] for token in names]])
+                for pk, token, df in cursor.fetchall():
+                    ids[token], dfs[token] = pk, df
+                return ids, dfs
             for start in range(0, len(names), 50_000):
                 chunk = names[start : start + 50_000]
                 cursor.execute("CREATE TEMPORARY TABLE bulk_terms (text varchar(40), n integer) ON COMMIT DROP")
                 rows = "".join(f"{_copy_text(token)}\t{increments[token]}\n" for token in chunk)
                 cursor.copy_expert("COPY bulk_terms FROM STDIN", io.StringIO(rows))
-                cursor.execute(
-                    f"INSERT INTO {table} AS t (text, df) SELECT text, n FROM bulk_terms ORDER BY text "
-                    "ON CONFLICT (text) DO UPDATE SET df = t.df + EXCLUDED.df RETURNING id, text, df"
-                )
+                cursor.execute(upsert.format(rows="bulk_terms"))
                 for pk, token, df in cursor.fetchall():
                     ids[token], dfs[token] = pk, df
                 cursor.execute("DROP TABLE bulk_terms")  # now, not at commit: the next chunk creates it again
