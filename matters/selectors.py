@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -51,7 +52,18 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
     if not vector:
         return []
     draft.pk = 0
-    ids = [pk for pk, _ in similarity.candidates(draft, vector)]
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # While a first big import rebuilds the postings' index (similarity.postings_rebuilt, minutes),
+                # the form shows no preview rather than wait for it.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+            ids = [pk for pk, _ in similarity.candidates(draft, vector)]
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) != "55P03":  # lock_not_available
+            raise
+        return []
     ids += list(similarity._place_candidate_ids(draft))
     candidates = (
         Case.objects.visible_to(user)

@@ -57,17 +57,22 @@ BULK_FROM = 200
 
 
 def index_many(case_ids: list[int], *, force: bool = False) -> None:
-    """Index the never-indexed cases in bulk and the changed ones (all, with `force`) one by one, a chunk at a
+    """Index the changed cases (all, with `force`) one by one, then the never-indexed ones in bulk, a chunk at a
     time (no query names more than 2,000 cases), then refresh the planner's statistics."""
+    fresh = []
     for start in range(0, len(case_ids), 2000):
         chunk = case_ids[start : start + 2000]
-        indexed = list(CaseSignature.objects.filter(case_id__in=chunk).values_list("case_id", flat=True))
-        similarity.signatures_bulk(list(Case.objects.filter(pk__in=chunk, signature__isnull=True)))
+        indexed = set(CaseSignature.objects.filter(case_id__in=chunk).values_list("case_id", flat=True))
+        fresh += [pk for pk in chunk if pk not in indexed]
         changed = Case.objects.filter(pk__in=indexed)
         if not force:
             changed = changed & similarity.stale_cases()
         for case in changed.select_related("category__parent", "estate", "building"):
             similarity.signature_refresh(case=case, force=force)
+    with similarity.postings_rebuilt(fresh) as rebuilding:
+        for start in range(0, len(fresh), 2000):
+            cases = Case.objects.filter(pk__in=fresh[start : start + 2000], signature__isnull=True)
+            similarity.signatures_bulk(list(cases), clear=not rebuilding)
     similarity.analyze_tables()  # the planner needs the new rows' statistics; and a vacuumed index is faster
 
 

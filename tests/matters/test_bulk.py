@@ -161,3 +161,72 @@ def test_deleting_a_case_deletes_its_postings_and_signature(corpus):
     assert not Posting.objects.filter(case_id=gone.pk).exists()
     assert not CaseSignature.objects.filter(case_id=gone.pk).exists()
     assert not CaseLink.objects.filter(case_a_id=gone.pk).exists()
+
+
+def _posting_schema():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'matters_posting'::regclass "
+            "UNION ALL SELECT indexdef FROM pg_indexes WHERE tablename = 'matters_posting' ORDER BY 1"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_first_big_bulk_index_rebuilds_the_postings_key_and_index_to_the_same_result(corpus, monkeypatch):
+    from django.db import connection
+
+    from matters.models import CaseSignature, IndexStats, Posting, Term
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "the rebuild is PostgreSQL's (set DATABASE_URL)")
+    ids = [case.pk for case in corpus]
+    schema = _posting_schema()
+    monkeypatch.setattr(similarity, "REBUILD_FROM", 1)
+    rebuilt = []
+    real = similarity.postings_rebuilt
+
+    def spy(fresh):
+        manager = real(fresh)
+        rebuilt.append(len(fresh))
+        return manager
+
+    monkeypatch.setattr(similarity, "postings_rebuilt", spy)
+    services.flag_many(ids)
+    assert rebuilt == [len(ids)]
+    assert _posting_schema() == schema  # the key (with its INCLUDE) and the index are back as they were
+    rebuilt_state = state()
+    words = dict(Term.objects.values_list("id", "text"))
+    postings = sorted((c, words[t], w) for c, t, w in Posting.objects.values_list("case_id", "term_id", "weight"))
+    assert len(postings) == sum(len(v) for v in CaseSignature.objects.values_list("vector", flat=True))
+
+    for model in (CaseLink, MatterClass, CaseSignature, Posting, Term, IndexStats):
+        model.objects.all().delete()
+    monkeypatch.setattr(similarity, "REBUILD_FROM", 10**9)  # the same cases, indexed into the indexed table
+    services.flag_many(ids)
+    assert state() == rebuilt_state
+    words = dict(Term.objects.values_list("id", "text"))  # new ids
+    assert (
+        sorted((c, words[t], w) for c, t, w in Posting.objects.values_list("case_id", "term_id", "weight")) == postings
+    )
+
+
+def test_a_failure_while_the_postings_are_unindexed_restores_their_key_and_index(corpus, monkeypatch):
+    from django.db import connection
+
+    from matters.models import CaseSignature
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "the rebuild is PostgreSQL's (set DATABASE_URL)")
+    schema = _posting_schema()
+    monkeypatch.setattr(similarity, "REBUILD_FROM", 1)
+
+    def broken(cases, *, clear=True):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(similarity, "signatures_bulk", broken)
+    with pytest.raises(RuntimeError):
+        services.flag_many([case.pk for case in corpus])
+    assert _posting_schema() == schema
+    assert not CaseSignature.objects.exists()  # nothing half-written: the sweep indexes them again

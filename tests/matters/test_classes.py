@@ -235,3 +235,38 @@ def test_screening_needs_staff_and_a_chosen_place(staff_client, elevator_class, 
     assert response.status_code == 200
     assert not elevator_class.memberships.exists()
     assert Building.objects.filter(pk=old_commodity_estates["old1"].pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_gives_up_while_a_first_big_import_holds_the_postings(
+    staff_client, scene, estate, building, elevator_category
+):
+    """similarity.postings_rebuilt keeps the postings locked for minutes: the form then shows no preview."""
+    import psycopg2
+    from django.db import connection
+
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "the lock is PostgreSQL's (set DATABASE_URL)")
+    for case in scene.values():
+        services.flag_case(case_id=case.pk)
+    typed = {
+        "title": "1号楼电梯坏了困人",
+        "description": "电梯故障",
+        "estate": estate.pk,
+        "building": building.pk,
+        "neighbourhood": estate.neighbourhood_id,
+        "category": elevator_category.pk,
+    }
+    importer = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with importer.cursor() as cursor:
+            cursor.execute("LOCK TABLE matters_posting IN ACCESS EXCLUSIVE MODE")
+        response = staff_client.get(reverse("matters:similar_preview"), typed, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert "similar-item" not in response.content.decode()
+    finally:
+        importer.rollback()
+        importer.close()
+    response = staff_client.get(reverse("matters:similar_preview"), typed, HTTP_HX_REQUEST="true")
+    assert scene["same_building"].reference in response.content.decode()
