@@ -58,7 +58,8 @@ BULK_FROM = 200
 
 def index_many(case_ids: list[int], *, force: bool = False) -> None:
     """Index the changed cases (all, with `force`) one by one, then the never-indexed ones in bulk, a chunk at a
-    time (no query names more than 2,000 cases), then refresh the planner's statistics."""
+    time (no query names more than 10,000 cases: SQLite allows 32,766 variables), then refresh the planner's
+    statistics."""
     fresh = []
     for start in range(0, len(case_ids), 2000):
         chunk = case_ids[start : start + 2000]
@@ -70,8 +71,10 @@ def index_many(case_ids: list[int], *, force: bool = False) -> None:
         for case in changed.select_related("category__parent", "estate", "building"):
             similarity.signature_refresh(case=case, force=force)
     with similarity.postings_rebuilt(fresh) as rebuilding:
-        for start in range(0, len(fresh), 2000):
-            cases = Case.objects.filter(pk__in=fresh[start : start + 2000], signature__isnull=True)
+        # 10,000 at a time: every chunk updates the frequency of each token it holds once (measured at 30,000
+        # cases with 2,000 a chunk: a fifth of indexing was these updates).
+        for start in range(0, len(fresh), 10_000):
+            cases = Case.objects.filter(pk__in=fresh[start : start + 10_000], signature__isnull=True)
             similarity.signatures_bulk(list(cases), clear=not rebuilding)
     similarity.analyze_tables()  # the planner needs the new rows' statistics; and a vacuumed index is faster
 
