@@ -230,3 +230,19 @@ def test_a_failure_while_the_postings_are_unindexed_restores_their_key_and_index
         services.flag_many([case.pk for case in corpus])
     assert _posting_schema() == schema
     assert not CaseSignature.objects.exists()  # nothing half-written: the sweep indexes them again
+
+
+def test_row_dot_products_read_from_the_sparse_arrays_equal_scipys():
+    import numpy as np
+    from scipy import sparse
+
+    rng = np.random.default_rng(3)
+    entries = sparse.random(40, 30, density=0.2, format="lil", random_state=4)
+    entries[7] = 0  # a row without entries
+    matrix = entries.tocsr()
+    matrix.eliminate_zeros()
+    dense = rng.random(30)
+    rows = np.array([3, 7, 0, 39, 3, 12], dtype=np.int64)
+    assert np.allclose(bulk._dots(matrix, rows, dense), matrix[rows] @ dense, rtol=0, atol=1e-12)
+    assert bulk._dots(matrix, np.array([7], dtype=np.int64), dense).tolist() == [0.0]
+    assert bulk._dots(matrix, np.zeros(0, dtype=np.int64), dense).tolist() == []
