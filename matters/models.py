@@ -95,8 +95,10 @@ class CaseLinkQuerySet(models.QuerySet):
 class CaseLink(models.Model):
     """Two similar cases, stored once per pair (case_a < case_b), with a score and readable reasons."""
 
-    case_a = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
-    case_b = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique pair (case_a first) and by caselink_case_b: no index of their own (each one more
+    # index for every link a bulk flagging writes).
+    case_a = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+", db_index=False)
+    case_b = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(_("类型"), max_length=20, choices=LinkKind)
     score = models.FloatField(_("相似度"))
     reasons = models.JSONField(_("理由"), default=list)
