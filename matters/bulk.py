@@ -14,7 +14,6 @@ flagging them one by one in id order would leave it. Decided links (confirmed, r
 """
 
 import functools
-import heapq
 import io
 import itertools
 import json
@@ -116,6 +115,12 @@ class Registry:
     at_place: dict[tuple, list[int]]  # ("estate", id) or ("address", neighbourhood, address) → open, newest first
     places: dict[int, set[str]]  # the place keys of the cases with neither estate nor address
     neighbourhoods: dict[int, int | None]
+
+    def same_text_place(self, pk: int, other: int) -> bool | None:
+        """similarity.shares_place of two cases' place keys (only cases with neither estate nor address have
+        some; no empty sets are made for the rest)."""
+        places = self.places
+        return similarity.shares_place(places.get(pk, ()), places.get(other, ())) if places else None
 
     def place(self, pk: int) -> tuple | None:
         facts = self.facts[pk]
@@ -222,11 +227,10 @@ def matches_for(case_ids: list[int], index: Index, registry: Registry) -> dict[i
         per_case: dict[int, list[similarity.Match]] = {}
         near = cosines >= similarity.MIN_TEXT
         mine_ids, other_ids = index.ids[mine_rows[near]].tolist(), index.ids[other_rows[near]].tolist()
-        places = registry.places  # only the cases with neither estate nor address have some
         for pk, other, cosine in zip(mine_ids, other_ids, cosines[near].tolist(), strict=True):
             if other not in registry.facts:
                 continue
-            same_text_place = similarity.shares_place(places.get(pk, ()), places.get(other, ())) if places else None
+            same_text_place = registry.same_text_place(pk, other)
             match = similarity.judge(
                 registry.facts[pk], registry.facts[other], cosine, (), same_text_place, explain=False
             )
@@ -254,17 +258,10 @@ class Explainer:
     def __call__(self, pk: int, match: similarity.Match) -> similarity.Match:
         mine, theirs, words = self.vector(pk), self.vector(match.other_id), self.vocabulary
         # As text.shared_terms ranks them, without building the two texts' word dictionaries.
-        common = [(mine[t] * theirs[t], words[t]) for t in mine.keys() & theirs.keys()]
-        # Words are picked from the heaviest down: when the 12 heaviest give three dictionary words, the rest
-        # cannot change them and need no sorting.
-        heaviest = heapq.nlargest(12, common)
-        shared = text.pick_shared(heaviest)
-        if len(common) > len(heaviest) and not (len(shared) == 3 and all(map(text.is_word, shared))):
-            shared = text.pick_shared(sorted(common, reverse=True))
-        facts, other = self.registry.facts[pk], self.registry.facts[match.other_id]
-        places = self.registry.places
-        same_text_place = similarity.shares_place(places.get(pk, ()), places.get(other.id, ())) if places else None
-        return similarity.judge(facts, other, match.similarity, shared, same_text_place)
+        shared = text.pick_shared([(mine[t] * theirs[t], words[t]) for t in mine.keys() & theirs.keys()])
+        registry = self.registry
+        facts, other = registry.facts[pk], registry.facts[match.other_id]
+        return similarity.judge(facts, other, match.similarity, shared, registry.same_text_place(pk, other.id))
 
 
 def _write_links(case_ids: list[int], found: dict[int, list[similarity.Match]]) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
@@ -85,21 +86,12 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
     places = text.registry_place_names()
     bag = text.tokens(case.title, case.description, places)
     new_terms, old_terms = set(bag), set(signature.vector)
-    added, removed = sorted(new_terms - old_terms), sorted(old_terms - new_terms)
-    if added and not old_terms and connection.vendor == "postgresql":
-        # A new case (the common one): create, lock (in text order) and count its tokens in one statement.
-        terms, dfs = _add_terms(dict.fromkeys(added, 1))
-    else:
-        if added:
-            Term.objects.bulk_create([Term(text=t) for t in added], ignore_conflicts=True)
-        changed_terms = added + removed
-        if changed_terms:
-            # Lock the rows in one fixed order so that two workers updating overlapping terms never deadlock.
-            list(Term.objects.select_for_update().filter(text__in=changed_terms).order_by("text").values_list("id"))
-            Term.objects.filter(text__in=added).update(df=F("df") + 1)
-            Term.objects.filter(text__in=removed, df__gt=0).update(df=F("df") - 1)
-        rows = Term.objects.filter(text__in=new_terms).values_list("text", "id", "df")
-        terms, dfs = {t: pk for t, pk, _ in rows}, {t: df for t, _, df in rows}
+    added, removed = new_terms - old_terms, old_terms - new_terms
+    terms, dfs = _add_terms({**dict.fromkeys(added, 1), **dict.fromkeys(removed, -1)})
+    unchanged = new_terms - added
+    if unchanged:
+        for token, pk, df in Term.objects.filter(text__in=unchanged).values_list("text", "id", "df"):
+            terms[token], dfs[token] = pk, df
     first_time = not signature.content_hash
     # Weigh against the index without this case (weigh() adds it back): df - 1, and the count before it joined.
     documents = _documents() - (0 if first_time else 1)
@@ -368,7 +360,7 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
             mine,
             facts[m.other_id],
             m.similarity,
-            text.shared_terms(vector, vectors[m.other_id]),
+            text.shared_terms(vector, vectors.get(m.other_id, {})),
             same_place[m.other_id],
         )
         for m in kept
@@ -521,55 +513,48 @@ def analyze_tables() -> None:
 
 
 def _add_terms(increments: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
-    """Create the tokens the index lacks and add `increments` to every token's document frequency; returns each
-    token's id and new frequency. Rows are locked in one order (by text), as signature_refresh locks them, so
-    that workers indexing at the same time never deadlock."""
+    """Add `increments` (+1 for a case that gains a token, -1 for one that loses it; never below 0) to the
+    tokens' document frequencies, creating the tokens the index lacks; returns each token's id and new frequency.
+    Rows are locked in one order (by text), so that workers indexing at the same time never deadlock."""
     names = sorted(increments)
     ids, dfs = {}, {}
+    if not names:
+        return ids, dfs
     if connection.vendor == "postgresql":
-        # One upsert (create, lock, add, read back) instead of the ORM's four statements with IN lists: from
-        # arrays for one case's tokens, fed by COPY for a bulk's (50,000 tokens a statement).
+        # One upsert a chunk (create, lock, add, read back) instead of the ORM's four statements with IN lists.
         table = connection.ops.quote_name(Term._meta.db_table)
-        upsert = (
-            f"INSERT INTO {table} AS t (text, df) SELECT text, n FROM {{rows}} ORDER BY text "
-            "ON CONFLICT (text) DO UPDATE SET df = t.df + EXCLUDED.df RETURNING id, text, df"
-        )
         with connection.cursor() as cursor:
-            if len(names) <= 1000:
-                rows = "unnest(%s::varchar(40)[], %s::integer[]) AS u (text, n)"
-                cursor.execute(upsert.format(rows=rows), [names, [increments[token] for token in names]])
-                for pk, token, df in cursor.fetchall():
-                    ids[token], dfs[token] = pk, df
-                return ids, dfs
             for start in range(0, len(names), 50_000):
                 chunk = names[start : start + 50_000]
-                cursor.execute("CREATE TEMPORARY TABLE bulk_terms (text varchar(40), n integer) ON COMMIT DROP")
-                rows = "".join(f"{_copy_text(token)}\t{increments[token]}\n" for token in chunk)
-                cursor.copy_expert("COPY bulk_terms FROM STDIN", io.StringIO(rows))
-                cursor.execute(upsert.format(rows="bulk_terms"))
+                cursor.execute(
+                    f"INSERT INTO {table} AS t (text, df) SELECT text, GREATEST(n, 0) "
+                    "FROM unnest(%s::varchar(40)[], %s::integer[]) AS u (text, n) ORDER BY text "
+                    "ON CONFLICT (text) DO UPDATE SET df = GREATEST(t.df + EXCLUDED.df, 0) RETURNING id, text, df",
+                    [chunk, [increments[token] for token in chunk]],
+                )
                 for pk, token, df in cursor.fetchall():
                     ids[token], dfs[token] = pk, df
-                cursor.execute("DROP TABLE bulk_terms")  # now, not at commit: the next chunk creates it again
         return ids, dfs
+    gained = [token for token in names if increments[token] > 0]
+    for start in range(0, len(gained), 5000):
+        Term.objects.bulk_create([Term(text=t) for t in gained[start : start + 5000]], ignore_conflicts=True)
     for start in range(0, len(names), 5000):
-        chunk = names[start : start + 5000]
-        Term.objects.bulk_create([Term(text=t) for t in chunk], ignore_conflicts=True)
-        list(Term.objects.select_for_update().filter(text__in=chunk).order_by("text").values_list("id"))
+        list(
+            Term.objects.select_for_update()
+            .filter(text__in=names[start : start + 5000])
+            .order_by("text")
+            .values_list("id")
+        )
     by_count: dict[int, list[str]] = {}
     for token, count in increments.items():
         by_count.setdefault(count, []).append(token)
     for count, tokens in by_count.items():
         for start in range(0, len(tokens), 5000):
-            Term.objects.filter(text__in=tokens[start : start + 5000]).update(df=F("df") + count)
+            Term.objects.filter(text__in=tokens[start : start + 5000]).update(df=Greatest(F("df") + count, 0))
     for start in range(0, len(names), 5000):
         for pk, token, df in Term.objects.filter(text__in=names[start : start + 5000]).values_list("id", "text", "df"):
             ids[token], dfs[token] = pk, df
     return ids, dfs
-
-
-def _copy_text(value: str) -> str:
-    """A value in COPY's text format: its escape character and the separators escaped."""
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _insert_postings(rows: list[tuple[int, int, float]], chunk: int = 1000) -> None:

@@ -9,6 +9,7 @@ is. The place is compared through the case's own fields, or through the place ke
 """
 
 import hashlib
+import heapq
 import math
 import re
 import threading
@@ -234,11 +235,18 @@ def shared_terms(a: dict[str, float], b: dict[str, float], limit: int = 3) -> li
     inside another, for a reader."""
     if len(a) > len(b):
         a, b = b, a
-    return pick_shared(sorted(((weight * b[t], t) for t, weight in a.items() if t in b), reverse=True), limit)
+    return pick_shared([(weight * b[t], t) for t, weight in a.items() if t in b], limit)
 
 
 def pick_shared(common: list[tuple[float, str]], limit: int = 3) -> list[str]:
-    """shared_terms() from the shared tokens with their products, sorted (product, token) descending."""
+    """shared_terms() from the shared tokens with their products, in any order. Words are picked from the
+    heaviest down: when the 12 heaviest give `limit` dictionary words, the rest cannot change them and need no
+    sorting (linking 100,000 cases, sorting every shared token of 1.1 million links took 30 s of 192)."""
+    heaviest = heapq.nlargest(12, common)
+    picked = _pick(heaviest, limit, words_only=True)
+    if len(picked) == limit or len(common) <= len(heaviest):
+        return picked or _pick(heaviest, limit, words_only=False)
+    common = sorted(common, reverse=True)
     return _pick(common, limit, words_only=True) or _pick(common, limit, words_only=False)
 
 

@@ -201,22 +201,25 @@ def test_class_list_ranks_by_growth_this_month(staff_client, elevator_class, sce
     assert classes[0].growth == 2
 
 
+def typed(estate, building, category):
+    """What a staff member has typed into the new-case form about the scene's building."""
+    return {
+        "title": "1号楼电梯坏了困人",
+        "description": "电梯故障",
+        "estate": estate.pk,
+        "building": building.pk,
+        "neighbourhood": estate.neighbourhood_id,
+        "category": category.pk,
+    }
+
+
 def test_similar_preview_shows_open_same_matter_cases_while_typing(
     staff_client, scene, estate, building, elevator_category
 ):
     for case in scene.values():
         services.flag_case(case_id=case.pk)
     response = staff_client.get(
-        reverse("matters:similar_preview"),
-        {
-            "title": "1号楼电梯坏了困人",
-            "description": "电梯故障",
-            "estate": estate.pk,
-            "building": building.pk,
-            "neighbourhood": estate.neighbourhood_id,
-            "category": elevator_category.pk,
-        },
-        HTTP_HX_REQUEST="true",
+        reverse("matters:similar_preview"), typed(estate, building, elevator_category), HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
     assert scene["same_building"].reference in html
@@ -250,23 +253,16 @@ def test_the_preview_gives_up_while_a_first_big_import_holds_the_postings(
     require(connection.vendor == "postgresql", "the lock is PostgreSQL's (set DATABASE_URL)")
     for case in scene.values():
         services.flag_case(case_id=case.pk)
-    typed = {
-        "title": "1号楼电梯坏了困人",
-        "description": "电梯故障",
-        "estate": estate.pk,
-        "building": building.pk,
-        "neighbourhood": estate.neighbourhood_id,
-        "category": elevator_category.pk,
-    }
+    form = typed(estate, building, elevator_category)
     importer = psycopg2.connect(**connection.get_connection_params())
     try:
         with importer.cursor() as cursor:
             cursor.execute("LOCK TABLE matters_posting IN ACCESS EXCLUSIVE MODE")
-        response = staff_client.get(reverse("matters:similar_preview"), typed, HTTP_HX_REQUEST="true")
+        response = staff_client.get(reverse("matters:similar_preview"), form, HTTP_HX_REQUEST="true")
         assert response.status_code == 200
         assert "similar-item" not in response.content.decode()
     finally:
         importer.rollback()
         importer.close()
-    response = staff_client.get(reverse("matters:similar_preview"), typed, HTTP_HX_REQUEST="true")
+    response = staff_client.get(reverse("matters:similar_preview"), form, HTTP_HX_REQUEST="true")
     assert scene["same_building"].reference in response.content.decode()
