@@ -198,6 +198,7 @@ def evaluate(path: Path) -> None:
 def texts_source(path: Path):
     """(title, description) pairs: real messages recombined when the file exists, else a synthetic vocabulary."""
     if path.exists():
+        print(f"texts: real messages of {path}, recombined")
         messages = read_messages(path)
         sentences = [s for m in messages for s in re.split(r"(?<=[。！？])", m["body"]) if len(s) > 6]
 
@@ -206,6 +207,7 @@ def texts_source(path: Path):
             body = m["body"][:300] + "".join(rng.choice(sentences) for _ in range(rng.randint(0, 2)))
             return m["subject"][:200], body
     else:
+        print(f"texts: a synthetic vocabulary ({path} not found): short texts of common words, not like real ones")
         words = [
             "电梯",
             "故障",

@@ -6,7 +6,8 @@ index once into a sparse matrix (ps showed about 1.7 GB resident during the 100,
 candidates as the task's query finds them — the POOL cases sharing most weight through the postings of its
 query tokens (similarity.pick_query_terms; one matrix product per block of cases), scored exactly, the best
 CANDIDATES kept — adds the open cases at the same place, and judges each pair with the same `similarity.judge`
-and `similarity.best`. Links are written in batches; classes are proposed with the same rules
+and `similarity.best`. Worker processes find and explain a chunk of cases' links each while this one
+writes the links of the chunks already done; classes are proposed with the same rules
 as `services.class_propose_for`, case after case in id order.
 
 A pair is stored once: when both of its cases are flagged here, as the later one (the higher id) finds it, as
@@ -17,11 +18,7 @@ import functools
 import io
 import itertools
 import json
-import multiprocessing
-import os
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,11 +27,11 @@ from django.db.models import Max, Q
 from scipy import sparse
 
 from cases.models import OPEN_STATUSES, Case
-from matters import similarity, text
+from matters import parallel, similarity, text
 from matters.models import CaseLink, CaseSignature, LinkStatus, Posting, Term
 
 BLOCK = 1000  # cases per matrix product: bounds the memory of one product
-CHUNK = 10_000  # cases per piece of work of one process (and links to explain: five times as many)
+CHUNK = 10_000  # cases per piece of work of one process
 
 
 @dataclass
@@ -122,6 +119,11 @@ class Registry:
         places = self.places
         return similarity.shares_place(places.get(pk, ()), places.get(other, ())) if places else None
 
+    def columns(self, ids: np.ndarray) -> similarity.Columns:
+        """The facts of these cases as columns (similarity.relate); a case the registry lacks gets empty facts."""
+        missing = similarity.Facts(0, None, "", None, None, "", "", None)
+        return similarity.Columns.of([self.facts.get(pk, missing) for pk in ids.tolist()])
+
     def place(self, pk: int) -> tuple | None:
         facts = self.facts[pk]
         if facts.estate_id:
@@ -190,63 +192,51 @@ def _dots(matrix: sparse.csr_matrix, rows: np.ndarray, dense: np.ndarray) -> np.
     return np.where(lengths > 0, sums, 0.0)
 
 
-def matches_for(case_ids: list[int], index: Index, registry: Registry) -> dict[int, list[similarity.Match]]:
-    """Each case's kept matches (similarity.best), unexplained."""
-    found: dict[int, list[similarity.Match]] = {}
-    for start in range(0, len(case_ids), BLOCK):
-        block = [pk for pk in case_ids[start : start + BLOCK] if pk in registry.facts]
-        indexed = [pk for pk in block if index.has(pk)]
-        rows = np.array([index.row(pk) for pk in indexed], dtype=np.int64)
-        scores = (index.query[rows] @ index.impact).tocsr() if len(rows) else None
-        dense = np.zeros(index.matrix.shape[1])  # one case's vector at a time
-        pairs_mine, pairs_other, pair_cosines = [], [], []
-        for number, pk in enumerate(indexed):
-            row = rows[number]
-            s, e = scores.indptr[number], scores.indptr[number + 1]
-            columns, values = scores.indices[s:e], scores.data[s:e]
-            mine = columns != row
-            pool = _top(values[mine], columns[mine], index.ids, similarity.POOL)
-            newest = registry.at_place.get(registry.place(pk), [])[: similarity.PLACE_CANDIDATES + 1]
-            same_place = [other for other in newest if other != pk][: similarity.PLACE_CANDIDATES]
-            place_rows = np.array([index.row(o) for o in same_place if index.has(o)], dtype=np.int64)
-            # The exact cosine of the pool and of the cases at the same place: their rows times this case's vector.
-            s, e = index.matrix.indptr[row], index.matrix.indptr[row + 1]
-            dense[index.matrix.indices[s:e]] = index.matrix.data[s:e]
-            scored = np.concatenate([pool, place_rows])
-            cosines = _dots(index.matrix, scored, dense)
-            dense[index.matrix.indices[s:e]] = 0.0
-            best = _top(cosines[: len(pool)], np.arange(len(pool)), index.ids[pool], similarity.CANDIDATES)
-            cosine_of = dict(zip(scored.tolist(), cosines.tolist(), strict=True))
-            others = list(dict.fromkeys([*pool[best].tolist(), *place_rows.tolist()]))
-            pairs_mine += [row] * len(others)
-            pairs_other += others
-            pair_cosines += [cosine_of[other] for other in others]
-        if not pairs_mine:
-            continue
-        mine_rows, other_rows, cosines = np.array(pairs_mine), np.array(pairs_other), np.array(pair_cosines)
-        per_case: dict[int, list[similarity.Match]] = {}
-        near = cosines >= similarity.MIN_TEXT
-        mine_ids, other_ids = index.ids[mine_rows[near]].tolist(), index.ids[other_rows[near]].tolist()
-        for pk, other, cosine in zip(mine_ids, other_ids, cosines[near].tolist(), strict=True):
-            if other not in registry.facts:
-                continue
-            same_text_place = registry.same_text_place(pk, other)
-            match = similarity.judge(
-                registry.facts[pk], registry.facts[other], cosine, (), same_text_place, explain=False
-            )
-            if match:
-                per_case.setdefault(pk, []).append(match)
-        for pk in block:
-            found[pk] = similarity.best(per_case.get(pk, []))
-    return found
+def candidate_pairs(case_ids: list[int], index: Index, registry: Registry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidates of these cases as the task finds them (the pool through the query tokens, scored exactly,
+    the best CANDIDATES; then the open cases at the same place), as rows of the index: (case rows, candidate
+    rows, cosines), only the pairs at MIN_TEXT or above whose cases the registry knows."""
+    indexed = [pk for pk in case_ids if pk in registry.facts and index.has(pk)]
+    rows = np.array([index.row(pk) for pk in indexed], dtype=np.int64)
+    if not len(rows):
+        return rows, rows, np.zeros(0)
+    scores = (index.query[rows] @ index.impact).tocsr()
+    dense = np.zeros(index.matrix.shape[1])  # one case's vector at a time
+    pairs_mine, pairs_other, pair_cosines = [], [], []
+    for number, pk in enumerate(indexed):
+        row = rows[number]
+        s, e = scores.indptr[number], scores.indptr[number + 1]
+        columns, values = scores.indices[s:e], scores.data[s:e]
+        mine = columns != row
+        pool = _top(values[mine], columns[mine], index.ids, similarity.POOL)
+        newest = registry.at_place.get(registry.place(pk), [])[: similarity.PLACE_CANDIDATES + 1]
+        same_place = [other for other in newest if other != pk][: similarity.PLACE_CANDIDATES]
+        place_rows = np.array([index.row(o) for o in same_place if index.has(o)], dtype=np.int64)
+        # The exact cosine of the pool and of the cases at the same place: their rows times this case's vector.
+        s, e = index.matrix.indptr[row], index.matrix.indptr[row + 1]
+        dense[index.matrix.indices[s:e]] = index.matrix.data[s:e]
+        scored = np.concatenate([pool, place_rows])
+        cosines = _dots(index.matrix, scored, dense)
+        dense[index.matrix.indices[s:e]] = 0.0
+        best = _top(cosines[: len(pool)], np.arange(len(pool)), index.ids[pool], similarity.CANDIDATES)
+        cosine_of = dict(zip(scored.tolist(), cosines.tolist(), strict=True))
+        others = list(dict.fromkeys([*pool[best].tolist(), *place_rows.tolist()]))
+        pairs_mine += [row] * len(others)
+        pairs_other += others
+        pair_cosines += [cosine_of[other] for other in others]
+    mine_rows, other_rows = np.array(pairs_mine, np.int64), np.array(pairs_other, np.int64)
+    cosines = np.array(pair_cosines, np.float64)
+    known = np.array([pk in registry.facts for pk in index.ids[other_rows].tolist()], bool)
+    keep = known & (cosines >= similarity.MIN_TEXT)
+    return mine_rows[keep], other_rows[keep], cosines[keep]
 
 
-class Explainer:
-    """Judges matches again with their reasons (the words two texts share most, and the rest): only for the
-    links that are kept, as the task does. Rows are read as dictionaries once and reused."""
+class SharedWords:
+    """The words two indexed cases share most (text.pick_shared), read from the index's matrix: for the links
+    that are kept, as the task explains them."""
 
-    def __init__(self, index: Index, registry: Registry):
-        self.index, self.registry = index, registry
+    def __init__(self, index: Index):
+        self.index = index
         self.vocabulary = dict(Term.objects.values_list("id", "text").iterator(50_000))
         self.vector = functools.lru_cache(maxsize=50_000)(self._vector)
 
@@ -255,48 +245,48 @@ class Explainer:
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
         return dict(zip(matrix.indices[start:end].tolist(), matrix.data[start:end].tolist(), strict=True))
 
-    def __call__(self, pk: int, match: similarity.Match) -> similarity.Match:
-        mine, theirs, words = self.vector(pk), self.vector(match.other_id), self.vocabulary
+    def __call__(self, pk: int, other: int) -> list[str]:
+        mine, theirs, words = self.vector(pk), self.vector(other), self.vocabulary
         # As text.shared_terms ranks them, without building the two texts' word dictionaries.
-        shared = text.pick_shared([(mine[t] * theirs[t], words[t]) for t in mine.keys() & theirs.keys()])
-        registry = self.registry
-        facts, other = registry.facts[pk], registry.facts[match.other_id]
-        return similarity.judge(facts, other, match.similarity, shared, registry.same_text_place(pk, other.id))
+        return text.pick_shared([(mine[t] * theirs[t], words[t]) for t in mine.keys() & theirs.keys()])
 
 
-def _write_links(case_ids: list[int], found: dict[int, list[similarity.Match]]) -> int:
-    flagged = set(case_ids)
+def _existing_links(case_ids: list[int]) -> dict[tuple[int, int], tuple[int, str]]:
+    """(case a, case b) → (link id, status) of every link involving one of these cases."""
     existing = {}
     for start in range(0, len(case_ids), 5000):
         chunk = case_ids[start : start + 5000]
         rows = CaseLink.objects.filter(Q(case_a_id__in=chunk) | Q(case_b_id__in=chunk))
         for pk, a, b, status in rows.values_list("pk", "case_a", "case_b", "status"):
             existing[(a, b)] = (pk, status)
-    decided = {pair for pair, (_, status) in existing.items() if status != LinkStatus.SUGGESTED}
-    # As flagging one by one in id order leaves it: a pair's link is what its later flagged case decides (that
-    # case's flagging replaces what the earlier one wrote), explained from that side.
-    todo: dict[tuple[int, int], tuple[int, similarity.Match]] = {}
-    for pk in sorted(found):
-        for match in found[pk]:
-            pair = (min(pk, match.other_id), max(pk, match.other_id))
-            decides = pair[1] if pair[1] in flagged else pair[0]
-            if pk == decides and pair not in decided:
-                todo[pair] = (pk, match)
-    work = list(todo.values())
-    keep = {}  # pair → (case a, case b, kind, score, reasons)
-    for part in _run(_explain, [work[start : start + CHUNK * 5] for start in range(0, len(work), CHUNK * 5)]):
-        keep.update(((a, b), (a, b, *rest)) for a, b, *rest in part)
-    stale = [
-        pk
-        for pair, (pk, status) in existing.items()
-        if status == LinkStatus.SUGGESTED and pair not in keep and (pair[0] in flagged or pair[1] in flagged)
-    ]
-    links = list(keep.values())
-    for start in range(0, len(links), 50_000):
-        _upsert_links(links[start : start + 50_000])
-    for start in range(0, len(stale), 5000):
-        CaseLink.objects.filter(pk__in=stale[start : start + 5000], status=LinkStatus.SUGGESTED).delete()
-    return len(links)
+    return existing
+
+
+def links_of(case_ids: list[int], flagged: set[int], decided: set) -> list[tuple]:
+    """The links these cases decide, explained: (case a, case b, kind, score, reasons), from what link_many
+    shares. Each case keeps what the task keeps (similarity.relate and similarity.best over its candidates). As
+    flagging one by one in id order leaves it, a pair's link is what its later flagged case decides (that case's
+    flagging replaces what the earlier one wrote), explained from that side; decided pairs (confirmed, rejected)
+    are left alone."""
+    work = parallel.shared
+    index, registry, columns, shared = work["index"], work["registry"], work["columns"], work["shared"]
+    links = []
+    for start in range(0, len(case_ids), BLOCK):
+        mine_rows, other_rows, cosines = candidate_pairs(case_ids[start : start + BLOCK], index, registry)
+        mine_ids, other_ids = index.ids[mine_rows], index.ids[other_rows]
+        mine_list, other_list = mine_ids.tolist(), other_ids.tolist()
+        places = np.full(len(mine_list), -1, np.int8)  # the texts' places count only for cases without one
+        if registry.places:
+            places = similarity.place_codes(map(registry.same_text_place, mine_list, other_list))
+        relations = similarity.relate(columns.take(mine_rows), columns.take(other_rows), cosines, places)
+        for pair in similarity.best(mine_ids, other_ids, relations).tolist():
+            pk, other = mine_list[pair], other_list[pair]
+            a, b = min(pk, other), max(pk, other)
+            if pk != (b if b in flagged else a) or (a, b) in decided:
+                continue
+            match = relations.match(pair, registry.facts[pk], other, shared(pk, other))
+            links.append((a, b, match.kind, match.score, match.reasons))
+    return links
 
 
 @transaction.atomic
@@ -304,6 +294,8 @@ def _upsert_links(links: list[tuple]) -> None:
     """Insert the links (case a, case b, kind, score, reasons), or update kind, score and reasons where the pair
     exists (never its status). On PostgreSQL through COPY into a temporary table (measured: 13,000 links/s with
     bulk_create)."""
+    if not links:
+        return
     if connection.vendor != "postgresql":
         CaseLink.objects.bulk_create(
             [CaseLink(case_a_id=a, case_b_id=b, kind=k, score=s, reasons=r) for a, b, k, s, r in links],
@@ -336,61 +328,45 @@ def _upsert_links(links: list[tuple]) -> None:
         cursor.execute("DROP TABLE bulk_links")  # now, not at commit: a caller's transaction may write more
 
 
-# What the worker processes of one bulk run read: set before they are forked, so that they share it.
-_shared: dict = {}
-
-
-def _run(function: Callable[[list], list], chunks: list[list]) -> Iterator[list]:
-    """function(chunk) for each chunk, in order: in worker processes, one per CPU, forked so that they share
-    `_shared` without copying it; here, one after the other, where forking is unsafe or impossible (a daemon
-    process such as a Celery prefork child may not have children; a process with other threads may hold locks
-    a child would inherit). The functions never touch the database: a child shares the parent's connection."""
-    workers = min(len(chunks), os.cpu_count() or 1)
-    if workers < 2 or not _forkable():
-        yield from map(function, chunks)
-        return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(function, chunks)
-
-
-def _forkable() -> bool:
-    process = multiprocessing.current_process()
-    return "fork" in multiprocessing.get_all_start_methods() and not process.daemon and threading.active_count() == 1
-
-
-def _match(case_ids: list[int]) -> dict[int, list[similarity.Match]]:
-    return matches_for(case_ids, _shared["index"], _shared["registry"])
-
-
-def _explain(work: list[tuple[int, similarity.Match]]) -> list[tuple]:
-    """The links of (case, match) pairs, explained from that case's side: (case a, case b, kind, score, reasons)."""
-    explain = _shared["explainer"]
-    rows = []
-    for pk, match in work:
-        judged = explain(pk, match)
-        a, b = min(pk, match.other_id), max(pk, match.other_id)
-        rows.append((a, b, judged.kind, judged.score, judged.reasons))
-    return rows
+def _links(case_ids: list[int]) -> list[tuple]:
+    return links_of(case_ids, parallel.shared["flagged"], parallel.shared["decided"])
 
 
 def link_many(case_ids: list[int], progress: Callable[[int, int], None] | None = None) -> int:
-    """Store the links of many indexed cases at once (candidates and explanations computed on every CPU).
-    Returns the number of links written."""
+    """Store the links of many indexed cases at once: the worker processes find and explain the links of a
+    chunk of cases each, while this one writes those of the chunks already done. Returns the number written."""
     if not case_ids:
         return 0
     case_ids = sorted(case_ids)
+    existing = _existing_links(case_ids)
+    decided = {pair for pair, (_, status) in existing.items() if status != LinkStatus.SUGGESTED}
+    stale = {pair: pk for pair, (pk, status) in existing.items() if status == LinkStatus.SUGGESTED}
     index, registry = load_index(), load_registry()
-    _shared.update(index=index, registry=registry, explainer=Explainer(index, registry))
+    parallel.shared.update(
+        index=index,
+        registry=registry,
+        columns=registry.columns(index.ids),
+        shared=SharedWords(index),
+        flagged=set(case_ids),
+        decided=decided,
+    )
+    written = 0
     try:
         chunks = [case_ids[start : start + CHUNK] for start in range(0, len(case_ids), CHUNK)]
-        found: dict[int, list[similarity.Match]] = {}
-        for number, part in enumerate(_run(_match, chunks), 1):
-            found.update(part)
+        for number, links in enumerate(parallel.run(_links, chunks), 1):
+            _upsert_links(links)
+            written += len(links)
+            for a, b, *_ in links:
+                stale.pop((a, b), None)
             if progress:
                 progress(min(number * CHUNK, len(case_ids)), len(case_ids))
-        return _write_links(case_ids, found)
     finally:
-        _shared.clear()
+        parallel.shared.clear()
+    # The suggestions of the flagged cases that no longer hold.
+    stale_ids = list(stale.values())
+    for start in range(0, len(stale_ids), 5000):
+        CaseLink.objects.filter(pk__in=stale_ids[start : start + 5000], status=LinkStatus.SUGGESTED).delete()
+    return written
 
 
 def classes_many(case_ids: list[int]) -> int:

@@ -8,8 +8,10 @@ are added; only those few candidates' vectors are loaded and scored exactly.
 import contextlib
 import functools
 import io
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, fields
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -19,7 +21,7 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from cases.models import OPEN_STATUSES, Case
-from matters import text
+from matters import parallel, text
 from matters.models import CaseLink, CaseSignature, IndexStats, LinkKind, LinkStatus, Posting, Term
 from places.models import HousingType
 
@@ -241,6 +243,118 @@ def _reason_texts(language: str | None) -> dict[str, str]:
     return {key: _(text) for key, text in REASON_TEXTS.items()}  # `language` is the active one
 
 
+NEITHER, SAME_MATTER, SAME_CLASS = 0, 1, 2  # relate()'s kinds
+KINDS = {SAME_MATTER: LinkKind.SAME_MATTER, SAME_CLASS: LinkKind.SAME_CLASS}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The facts of many cases, one numpy array a fact, for judging many pairs at once (relate())."""
+
+    category: np.ndarray  # category id, -1 for none
+    estate: np.ndarray  # estate id, 0 for none
+    building: np.ndarray  # building id, 0 for none
+    address: np.ndarray  # the address, false ("" or 0) for none: strings, or codes that are equal when they are
+    housing: np.ndarray  # the estate's housing type: strings, or codes likewise
+    age: np.ndarray  # the building's elevator age, NaN when unknown
+
+    @classmethod
+    def of(cls, facts: list[Facts]) -> "Columns":
+        return cls(
+            category=np.array([-1 if f.category_id is None else f.category_id for f in facts], np.int64),
+            estate=np.array([f.estate_id or 0 for f in facts], np.int64),
+            building=np.array([f.building_id or 0 for f in facts], np.int64),
+            address=np.array([f.address for f in facts], object),
+            housing=np.array([f.housing_type for f in facts], object),
+            age=np.array([np.nan if f.elevator_age is None else f.elevator_age for f in facts], np.float64),
+        )
+
+    def take(self, rows: np.ndarray) -> "Columns":
+        return Columns(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+
+def place_codes(same_text_places) -> np.ndarray:
+    """shares_place() results as relate() takes them: 1 (same place), 0 (different places), -1 (None)."""
+    return np.array([-1 if same is None else int(same) for same in same_text_places], np.int8)
+
+
+@dataclass(frozen=True)
+class Relations:
+    """How pairs of cases relate, one array entry a pair: the kind relate() decided, the score, and what the
+    reasons say."""
+
+    kind: np.ndarray  # NEITHER, SAME_MATTER or SAME_CLASS
+    score: np.ndarray
+    similarity: np.ndarray
+    same_building: np.ndarray
+    same_place: np.ndarray  # same estate, or same address where the case has no estate
+    text_place: np.ndarray
+    same_category: np.ndarray
+    alike: np.ndarray
+    age: np.ndarray  # the younger elevator age of the two (when alike)
+
+    def match(self, pair: int, case: Facts, other_id: int, shared: list[str] = (), *, explain: bool = True):
+        """Pair `pair` as a Match of `case` (None for NEITHER), with its reasons unless `explain` is off."""
+        kind = int(self.kind[pair])
+        if kind == NEITHER:
+            return None
+        score, similarity = float(self.score[pair]), float(self.similarity[pair])
+        if not explain:
+            return Match(other_id, KINDS[kind], score, [], similarity)
+        says = _reason_texts(get_language())
+        reasons = []
+        if self.same_building[pair]:
+            reasons.append(says["building"])
+        elif self.same_place[pair]:
+            reasons.append(says["estate"])
+        elif self.text_place[pair]:
+            reasons.append(says["text_place"])
+        if self.same_category[pair]:
+            reasons.append(says["category"] % {"category": case.category})
+        if similarity >= 0.05 and shared:
+            reasons.append(says["text"] % {"score": similarity, "terms": " ".join(shared)})
+        if self.alike[pair]:
+            reasons.append(says["profile"] % {"type": case.housing_type, "age": int(self.age[pair])})
+        return Match(other_id, KINDS[kind], score, reasons, similarity)
+
+
+def relate(mine: Columns, other: Columns, similarity, same_text_place: np.ndarray) -> Relations:
+    """Decide for pairs of cases (mine[i], other[i]) with text cosine similarity[i] whether each is the same
+    matter, the same class of matter, or neither, and score it. `same_text_place`: whether their texts name the
+    same place (place_codes()); it counts only for cases without an estate or address. One set of rules for a
+    pair (judge()) and for a hundred thousand (matters.bulk), on numpy arrays."""
+    similarity = np.asarray(similarity, np.float64)
+    has_estate, has_address, has_building = mine.estate != 0, mine.address.astype(bool), mine.building != 0
+    same_building = has_building & (mine.building == other.building)
+    same_estate = has_estate & (mine.estate == other.estate)
+    same_address = ~has_estate & has_address & (mine.address == other.address)
+    other_building = has_building & (other.building != 0) & ~same_building
+    same_category = mine.category == other.category
+    no_places = ~(has_estate | (other.estate != 0) | has_address | other.address.astype(bool))
+    text_place = no_places & (same_text_place == 1)
+    # Unknown ages are NaN, and no comparison with NaN holds.
+    alike = (np.abs(mine.age - other.age) <= ELEVATOR_AGE_TOLERANCE) & (mine.housing == other.housing)
+    alike &= ~same_building
+    score = similarity + 0.15 * same_category + 0.1 * same_building + 0.05 * alike + TEXT_PLACE_BONUS * text_place
+    at_same_place = (same_building | same_estate | same_address) & ~other_building
+    near_duplicate = (similarity >= MATTER_TEXT_NO_PLACE) & (same_text_place != 0)
+    place_matter = (similarity >= MATTER_TEXT) | (same_category & (similarity >= MATTER_TEXT_SAME_CATEGORY))
+    text_matter = near_duplicate | (text_place & (similarity >= MATTER_TEXT))
+    matter = (at_same_place & place_matter) | (no_places & text_matter)
+    in_class = (similarity >= CLASS_TEXT) | (same_category & (similarity >= CLASS_TEXT_SAME_CATEGORY))
+    return Relations(
+        kind=np.where(matter, SAME_MATTER, np.where(in_class, SAME_CLASS, NEITHER)),
+        score=np.round(np.minimum(score, 1.0), 3),
+        similarity=similarity,
+        same_building=same_building,
+        same_place=same_estate | same_address,
+        text_place=text_place,
+        same_category=same_category,
+        alike=alike,
+        age=np.fmin(mine.age, other.age),
+    )
+
+
 def judge(
     case: Facts,
     other: Facts,
@@ -251,64 +365,23 @@ def judge(
     explain: bool = True,
 ) -> Match | None:
     """Decide whether two cases are the same matter, the same class of matter, or neither, and say why
-    (unless `explain` is off: then only the kind and score, for ranking many pairs before explaining a few).
-    `same_text_place`: their texts name the same place (True), different places (False), or one names none
-    (None); it counts only for cases without an estate or address."""
-    same_building = bool(case.building_id) and case.building_id == other.building_id
-    same_estate = bool(case.estate_id) and case.estate_id == other.estate_id
-    same_address = not case.estate_id and bool(case.address) and case.address == other.address
-    other_building = bool(case.building_id and other.building_id) and not same_building
-    same_category = case.category_id == other.category_id
-    no_places = not (case.estate_id or other.estate_id or case.address or other.address)
-    text_place = no_places and same_text_place is True
-    mine_age, their_age = case.elevator_age, other.elevator_age
-    alike = (
-        mine_age is not None
-        and their_age is not None
-        and abs(mine_age - their_age) <= ELEVATOR_AGE_TOLERANCE
-        and case.housing_type == other.housing_type
-        and not same_building
-    )
-    profile_bonus = 0.05 if alike else 0.0
-
-    score = similarity + 0.15 * same_category + 0.1 * same_building + profile_bonus + TEXT_PLACE_BONUS * text_place
-    score = round(min(1.0, score), 3)
-    at_same_place = (same_building or same_estate or same_address) and not other_building
-    near_duplicate = similarity >= MATTER_TEXT_NO_PLACE and same_text_place is not False
-    place_matter = similarity >= MATTER_TEXT or (same_category and similarity >= MATTER_TEXT_SAME_CATEGORY)
-    text_matter = near_duplicate or (text_place and similarity >= MATTER_TEXT)
-    if (at_same_place and place_matter) or (no_places and text_matter):
-        kind = LinkKind.SAME_MATTER
-    elif similarity >= CLASS_TEXT or (same_category and similarity >= CLASS_TEXT_SAME_CATEGORY):
-        kind = LinkKind.SAME_CLASS
-    else:
-        return None
-    if not explain:
-        return Match(other.id, kind, score, [], similarity)
-
-    says = _reason_texts(get_language())
-    reasons = []
-    if same_building:
-        reasons.append(says["building"])
-    elif same_estate or same_address:
-        reasons.append(says["estate"])
-    elif text_place:
-        reasons.append(says["text_place"])
-    if same_category:
-        reasons.append(says["category"] % {"category": case.category})
-    if similarity >= 0.05 and shared:
-        reasons.append(says["text"] % {"score": similarity, "terms": " ".join(shared)})
-    if alike:
-        reasons.append(says["profile"] % {"type": case.housing_type, "age": min(mine_age, their_age)})
-    return Match(other.id, kind, score, reasons, similarity)
+    (unless `explain` is off). `same_text_place`: their texts name the same place (True), different places
+    (False), or one names none (None); it counts only for cases without an estate or address."""
+    relations = relate(Columns.of([case]), Columns.of([other]), [similarity], place_codes([same_text_place]))
+    return relations.match(0, case, other.id, shared, explain=explain)
 
 
-def best(matches: list[Match]) -> list[Match]:
-    """The matches a case keeps: its best MAX_SAME_MATTER same-matter and MAX_SAME_CLASS same-class ones."""
-    matches = sorted(matches, key=lambda m: (-m.score, m.other_id))
-    same_matter = [m for m in matches if m.kind == LinkKind.SAME_MATTER][:MAX_SAME_MATTER]
-    same_class = [m for m in matches if m.kind == LinkKind.SAME_CLASS][:MAX_SAME_CLASS]
-    return same_matter + same_class
+def best(case_ids: np.ndarray, other_ids: np.ndarray, relations: Relations) -> np.ndarray:
+    """The pairs each case keeps: its best MAX_SAME_MATTER same-matter and MAX_SAME_CLASS same-class ones (by
+    score, then the smaller other id), as positions in the arrays, a case's same-matter ones first."""
+    kind = relations.kind
+    order = np.lexsort((other_ids, -relations.score, kind, case_ids))
+    order = order[kind[order] != NEITHER]
+    groups = case_ids[order] * 3 + kind[order]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    limit = np.where(kind[order] == SAME_MATTER, MAX_SAME_MATTER, MAX_SAME_CLASS)
+    return order[rank < limit]
 
 
 def shares_place(mine: set[str], theirs: set[str]) -> bool | None:
@@ -347,23 +420,26 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     places = set(places)
     mine = Facts.of(case)
     # Only the fields judge() reads of the other case (not its long description, nor its category).
-    others = Case.objects.filter(pk__in=near).select_related("estate", "building").only(*OTHER_FIELDS)
-    facts = {other.pk: Facts.of(other, category="") for other in others}
-    same_place = {pk: shares_place(places, set(other_places.get(pk, ()))) for pk in facts}
-    matches = [judge(mine, facts[pk], similarities[pk], (), same_place[pk], explain=False) for pk in facts]
-    kept = best([m for m in matches if m])
+    others = [
+        Facts.of(other, category="")
+        for other in Case.objects.filter(pk__in=near).select_related("estate", "building").only(*OTHER_FIELDS)
+    ]
+    if not others:
+        return []
+    other_ids = np.array([other.id for other in others], np.int64)
+    relations = relate(
+        Columns.of([mine] * len(others)),
+        Columns.of(others),
+        [similarities[other.id] for other in others],
+        place_codes([shares_place(places, set(other_places.get(other.id, ()))) for other in others]),
+    )
+    kept = best(np.zeros(len(others), np.int64), other_ids, relations).tolist()
     # Explain only what is kept: the shared words and the reasons cost more than the decision.
-    wanted = [m.other_id for m in kept if m.other_id not in vectors]
+    wanted = [others[pair].id for pair in kept if others[pair].id not in vectors]
     vectors.update(CaseSignature.objects.filter(case_id__in=wanted).values_list("case_id", "vector"))
     return [
-        judge(
-            mine,
-            facts[m.other_id],
-            m.similarity,
-            text.shared_terms(vector, vectors.get(m.other_id, {})),
-            same_place[m.other_id],
-        )
-        for m in kept
+        relations.match(pair, mine, others[pair].id, text.shared_terms(vector, vectors.get(others[pair].id, {})))
+        for pair in kept
     ]
 
 
@@ -424,7 +500,8 @@ def signatures_bulk(cases: list[Case], *, clear: bool = True) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
     places = text.registry_place_names()
-    bags = {c.pk: text.tokens(c.title, c.description, places) for c in cases}
+    read = dict(zip([c.pk for c in cases], read_texts([(c.title, c.description) for c in cases], places), strict=True))
+    bags = {pk: bag for pk, (bag, _) in read.items()}
     increments: dict[str, int] = {}
     for bag in bags.values():
         for token in set(bag):
@@ -440,7 +517,7 @@ def signatures_bulk(cases: list[Case], *, clear: bool = True) -> int:
                 case_id=case.pk,
                 content_hash=case_content_hash(case),
                 vector=vector,
-                places=text.place_keys(case.title, case.description, places),
+                places=read[case.pk][1],
                 computed_at=now,
             )
         )
@@ -452,6 +529,23 @@ def signatures_bulk(cases: list[Case], *, clear: bool = True) -> int:
     IndexStats.objects.get_or_create(pk=1)
     IndexStats.objects.filter(pk=1).update(documents=F("documents") + len(cases))
     return len(cases)
+
+
+def read_texts(texts: list[tuple[str, str]], places: list[str]) -> list[tuple[list[str], list[str]]]:
+    """The tokens and place keys of many (title, description) texts: on every CPU for more than 1,000 texts
+    (segmenting the words is most of indexing a big import)."""
+    size = max(1000, -(-len(texts) // (os.cpu_count() or 1)))
+    parallel.shared["places"] = places
+    try:
+        parts = parallel.run(_read_texts, [texts[start : start + size] for start in range(0, len(texts), size)])
+        return [read for part in parts for read in part]
+    finally:
+        del parallel.shared["places"]
+
+
+def _read_texts(texts: list[tuple[str, str]]) -> list[tuple[list[str], list[str]]]:
+    places = parallel.shared["places"]
+    return [(text.tokens(title, body, places), text.place_keys(title, body, places)) for title, body in texts]
 
 
 # From this many never-indexed cases on, when they also outnumber the indexed ones (a first big import), bulk

@@ -5,7 +5,7 @@ import os
 import pytest
 from django.core.management import call_command
 
-from matters import bulk, services, similarity
+from matters import bulk, parallel, services, similarity, text
 from matters.models import CaseLink, MatterClass, Membership
 from places.models import Building, Estate, HousingType
 from tests.conftest import make_case
@@ -67,7 +67,7 @@ def state():
 def test_bulk_flagging_reaches_the_links_and_classes_of_flagging_one_by_one(corpus, monkeypatch, processes, limits):
     # Small pieces of work, so that the 54 cases are spread over the worker processes (or run here in order).
     monkeypatch.setattr(bulk, "CHUNK", 5)
-    monkeypatch.setattr(bulk, "_forkable", lambda: processes == "forked")
+    monkeypatch.setattr(parallel, "forkable", lambda: processes == "forked")
     if limits == "tight":
         # Limits this small corpus reaches: a budget that stops after a few tokens, truncated posting lists,
         # a pool and a candidate list shorter than the matches (and ties at their ends: the corpus repeats texts).
@@ -95,12 +95,27 @@ def _process(chunk):
 
 def test_bulk_work_runs_in_worker_processes_only_where_forking_is_safe(monkeypatch):
     chunks = [[1, 2], [3], [4, 5, 6]]
-    monkeypatch.setattr(bulk, "_forkable", lambda: True)
-    forked = list(bulk._run(_process, chunks))
+    monkeypatch.setattr(parallel, "forkable", lambda: True)
+    forked = list(parallel.run(_process, chunks))
     assert [len(part) for part in forked] == [2, 1, 3]  # every chunk's result, in order
     assert os.getpid() not in {pid for part in forked for pid in part}
-    monkeypatch.setattr(bulk, "_forkable", lambda: False)  # a Celery prefork child, a threaded server
-    assert list(bulk._run(_process, chunks)) == [[os.getpid()] * 2, [os.getpid()], [os.getpid()] * 3]
+    monkeypatch.setattr(parallel, "forkable", lambda: False)  # a Celery prefork child, a threaded server
+    assert list(parallel.run(_process, chunks)) == [[os.getpid()] * 2, [os.getpid()], [os.getpid()] * 3]
+
+
+def test_many_texts_are_read_on_every_cpu_as_one_by_one(monkeypatch):
+    places = text.place_names(["丽发新城", "江宁路1088弄"])
+    messages = [("丽发新城电梯故障", "江宁路1088弄3号楼电梯每周都坏，老人被困"), ("楼道灯不亮", "万家丽路口夜里很黑")]
+    texts = [(f"{title}{n}", body) for n in range(1500) for title, body in messages]
+    expected = [(text.tokens(t, b, places), text.place_keys(t, b, places)) for t, b in texts]
+    run, chunks = parallel.run, []
+    monkeypatch.setattr(parallel, "run", lambda function, parts: chunks.append(len(parts)) or run(function, parts))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    for forked in (True, False):
+        monkeypatch.setattr(parallel, "forkable", lambda forked=forked: forked)
+        assert similarity.read_texts(texts, places) == expected
+    assert chunks == [2, 2]
+    assert "places" not in parallel.shared
 
 
 def test_a_celery_child_or_a_threaded_process_does_not_fork(monkeypatch):
@@ -110,12 +125,12 @@ def test_a_celery_child_or_a_threaded_process_does_not_fork(monkeypatch):
     process = multiprocessing.current_process()
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(process, "daemon", False)
-    assert bulk._forkable()
+    assert parallel.forkable()
     monkeypatch.setattr(process, "daemon", True)  # a prefork pool's child may not have children
-    assert not bulk._forkable()
+    assert not parallel.forkable()
     monkeypatch.setattr(process, "daemon", False)
     monkeypatch.setattr(threading, "active_count", lambda: 2)  # runserver's threads, a live test server
-    assert not bulk._forkable()
+    assert not parallel.forkable()
 
 
 def test_bulk_flagging_twice_changes_nothing_and_keeps_decisions(corpus, staff_user):
