@@ -21,9 +21,10 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from cases.models import OPEN_STATUSES, Case
+from governance import db
 from matters import parallel, text
 from matters.models import CaseLink, CaseSignature, IndexStats, LinkKind, LinkStatus, Posting, Term
-from places.models import HousingType
+from places.models import Building, HousingType
 
 # A new case is compared through the postings of its rarest tokens: rarest first, as many as POSTING_BUDGET
 # postings allow (at most QUERY_TERMS tokens, at most POSTINGS_PER_TERM postings of a token, its heaviest). The
@@ -69,6 +70,14 @@ def _documents() -> int:
     return stats or 0
 
 
+def _count_documents(added: int) -> None:
+    """Add to the index's document count. Last in a transaction, so the single counter row is locked for as
+    short a time as possible."""
+    if not IndexStats.objects.filter(pk=1).update(documents=F("documents") + added):
+        IndexStats.objects.get_or_create(pk=1)
+        IndexStats.objects.filter(pk=1).update(documents=F("documents") + added)
+
+
 @transaction.atomic
 def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature, bool]:
     """Index the case's text if it changed since it was last indexed; returns (signature, changed)."""
@@ -76,8 +85,8 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
     # One worker at a time per case: the second waits here and then finds the work done. (Locking first saves a
     # query and a vector decoding when the signature exists, the usual case.)
     signature = CaseSignature.objects.select_for_update().filter(pk=case.pk).first()
-    if signature is None:
-        CaseSignature.objects.get_or_create(case_id=case.pk, defaults={"content_hash": ""})
+    if signature is None:  # a new case: one statement, whichever worker comes first
+        CaseSignature.objects.bulk_create([CaseSignature(case_id=case.pk, content_hash="")], ignore_conflicts=True)
         signature = CaseSignature.objects.select_for_update().get(pk=case.pk)
     now = timezone.now()
     if signature.content_hash == digest and not force:
@@ -107,9 +116,7 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
     signature.places = text.place_keys(case.title, case.description, places)
     signature.save()
     if first_time:
-        # Last, so the single counter row is locked for as short a time as possible.
-        IndexStats.objects.get_or_create(pk=1)
-        IndexStats.objects.filter(pk=1).update(documents=F("documents") + 1)
+        _count_documents(1)
     return signature, True
 
 
@@ -221,9 +228,14 @@ class Facts:
             estate_id=case.estate_id,
             building_id=case.building_id,
             address=case.address or "",
-            housing_type=str(HousingType(estate.housing_type).label) if estate else "",
+            housing_type=_housing(estate.housing_type if estate else None),
             elevator_age=building.elevator_age if building else None,
         )
+
+
+def _housing(housing_type: str | None) -> str:
+    """An estate's housing type as judged and displayed ("" without an estate)."""
+    return str(HousingType(housing_type).label) if housing_type else ""
 
 
 # The reasons a link gives, translated once per language (explaining 70,000 links, gettext itself was a
@@ -419,10 +431,12 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
         other_places.update(CaseSignature.objects.filter(case_id__in=missing).values_list("case_id", "places"))
     places = set(places)
     mine = Facts.of(case)
-    # Only the fields judge() reads of the other case (not its long description, nor its category).
+    # Only the fields relate() reads of the other cases, as rows (not their long descriptions, nor model objects).
     others = [
-        Facts.of(other, category="")
-        for other in Case.objects.filter(pk__in=near).select_related("estate", "building").only(*OTHER_FIELDS)
+        Facts(pk, category_id, "", estate_id, building_id, address or "", _housing(housing), Building.age_of(n, year))
+        for pk, category_id, estate_id, building_id, address, housing, n, year in Case.objects.filter(
+            pk__in=near
+        ).values_list(*OTHER_FIELDS)
     ]
     if not others:
         return []
@@ -526,8 +540,7 @@ def signatures_bulk(cases: list[Case], *, clear: bool = True) -> int:
     if clear:
         Posting.objects.filter(case_id__in=[c.pk for c in cases]).delete()  # leftovers of a deleted signature
     _insert_postings(postings)
-    IndexStats.objects.get_or_create(pk=1)
-    IndexStats.objects.filter(pk=1).update(documents=F("documents") + len(cases))
+    _count_documents(len(cases))
     return len(cases)
 
 
@@ -562,31 +575,11 @@ def postings_rebuilt(fresh: list[int]):
     if connection.vendor != "postgresql" or len(fresh) < REBUILD_FROM or len(fresh) < _documents():
         yield False
         return
-    table = Posting._meta.db_table
-    quote = connection.ops.quote_name
     with transaction.atomic():
         for start in range(0, len(fresh), 5000):  # what a deleted signature left behind, found through the key
             Posting.objects.filter(case_id__in=fresh[start : start + 5000]).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype = 'p'",
-                [table],
-            )
-            key, key_definition = cursor.fetchone()
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname <> %s", [table, key]
-            )
-            indexes = cursor.fetchall()
-            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(key)}")
-            for name, _ in indexes:
-                cursor.execute(f"DROP INDEX {quote(name)}")
-        yield True
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(key)} {key_definition}")
-            for _, definition in indexes:
-                cursor.execute(definition)
+        with db.indexes_rebuilt(Posting._meta.db_table):
+            yield True
 
 
 def analyze_tables() -> None:

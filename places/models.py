@@ -83,6 +83,11 @@ class Building(models.Model):
 
     @property
     def elevator_age(self) -> int | None:
-        if not self.elevator_count or not self.elevators_installed_year:
+        return self.age_of(self.elevator_count, self.elevators_installed_year)
+
+    @staticmethod
+    def age_of(elevator_count: int | None, installed_year: int | None) -> int | None:
+        """The elevators' age in years, None without elevators or an installation year."""
+        if not elevator_count or not installed_year:
             return None
-        return timezone.localdate().year - self.elevators_installed_year
+        return timezone.localdate().year - installed_year
