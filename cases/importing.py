@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from cases.deadlines import CRITICAL_FIRST_CONTACT, handling_days, is_workday
 from cases.models import (
-    SEARCH_INDEX,
     Case,
     CaseCounter,
     CaseEvent,
@@ -37,7 +36,6 @@ from cases.models import (
 )
 from cases.services import CaseError, case_update
 from cases.validators import normalise_phone, validate_phone
-from governance import db
 from places.models import Building, Estate, Neighbourhood
 
 COLUMNS = [
@@ -662,34 +660,19 @@ def _write(rows, new_rows, existing, registry, result, *, actor, dry_run, progre
     result.created, result.updated = len(new_rows), len(updates)
 
 
-# From this many new cases on, when they also outnumber the cases there are (a first big import), the search
-# index is dropped and built again after the insert (PostgreSQL).
-REBUILD_SEARCH_FROM = 20_000
-
-
 def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) -> None:
-    """Insert new cases: references from the counter (locked once), deadlines, a CREATED line each."""
+    """Insert new cases in batches: references from the counter (locked once), deadlines, a CREATED line each."""
     if not rows:
         return
-    if connection.vendor != "postgresql":
-        _insert_cases(rows, registry, actor=actor, progress=progress)
-        return
-    # The search index (GIN over character pairs) takes most of an import's time. Its new entries wait in a
-    # pending list and are merged into it each time the list fills; a bigger list and more memory to sort
-    # it make fewer, cheaper merges (measured on 20,000 rows: 16.5 s of index work → 12 s). Until commit.
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL gin_pending_list_limit = '16MB'")
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-    if len(rows) < REBUILD_SEARCH_FROM or len(rows) < Case.objects.count():
-        _insert_cases(rows, registry, actor=actor, progress=progress)
-        return
-    # A first big import: building the index once is faster still (measured on 100,000 rows: XX s → YY s). The
-    # case table is locked until the import commits.
-    with db.indexes_rebuilt(Case._meta.db_table, [SEARCH_INDEX]):
-        _insert_cases(rows, registry, actor=actor, progress=progress)
-
-
-def _insert_cases(rows: list[Row], registry: Registry, *, actor, progress=None) -> None:
+    if connection.vendor == "postgresql":
+        # The search index (GIN over character pairs) takes most of an import's time. Its new entries wait in a
+        # pending list and are merged into it each time the list fills; a bigger list and more memory to sort
+        # it make fewer, cheaper merges (measured on 20,000 rows: 16.5 s of index work → 12 s). Until commit.
+        # (Dropping it and building it once after a big import gained nothing: at 100,000 rows the build alone
+        # took 49 s, the import 82 s against 83.)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL gin_pending_list_limit = '16MB'")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
     deadlines = Deadlines()
     # Like case_create, a case is numbered in the year it was received. The counter rows stay locked
     # (in year order, so two imports cannot deadlock) until the import commits: numbers stay unique and,

@@ -178,9 +178,6 @@ def bigrams(text: str) -> list[str]:
     return sorted({text[i : i + 2] for i in range(len(text) - 1)})
 
 
-SEARCH_INDEX = "case_search_bigrams"  # migration 0005
-
-
 class CaseBigrams(models.Func):
     """case_bigrams(lower(title || ' ' || description)): the expression of the GIN search index (PostgreSQL)."""
 

@@ -21,7 +21,6 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from cases.models import OPEN_STATUSES, Case
-from governance import db
 from matters import parallel, text
 from matters.models import CaseLink, CaseSignature, IndexStats, LinkKind, LinkStatus, Posting, Term
 from places.models import Building, HousingType
@@ -575,11 +574,31 @@ def postings_rebuilt(fresh: list[int]):
     if connection.vendor != "postgresql" or len(fresh) < REBUILD_FROM or len(fresh) < _documents():
         yield False
         return
+    table = Posting._meta.db_table
+    quote = connection.ops.quote_name
     with transaction.atomic():
         for start in range(0, len(fresh), 5000):  # what a deleted signature left behind, found through the key
             Posting.objects.filter(case_id__in=fresh[start : start + 5000]).delete()
-        with db.indexes_rebuilt(Posting._meta.db_table):
-            yield True
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'p'",
+                [table],
+            )
+            key, key_definition = cursor.fetchone()
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname <> %s", [table, key]
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(key)}")
+            for name, _ in indexes:
+                cursor.execute(f"DROP INDEX {quote(name)}")
+        yield True
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(key)} {key_definition}")
+            for _, definition in indexes:
+                cursor.execute(definition)
 
 
 def analyze_tables() -> None:

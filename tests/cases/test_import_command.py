@@ -12,7 +12,6 @@ from openpyxl import Workbook
 from cases.deadlines import deadlines_for
 from cases.importing import COLUMNS, Deadlines
 from cases.models import Case, CaseCounter, CaseEvent, Category, EventKind, Holiday, Status
-from governance import db
 from places.models import Building, Estate, Neighbourhood
 
 HEADER = COLUMNS  # the documented column order of import_cases
@@ -298,45 +297,3 @@ def test_a_clash_with_a_concurrent_import_writes_nothing_and_says_so(places, tmp
     output, _ = run_failing(write_csv(tmp_path, GOOD, name="again.csv"))
     assert "其他人同时导入了相同外部编号的案件" in output
     assert Case.objects.count() == 1 and CaseCounter.objects.get().last == 1
-
-
-def _search_index():
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_search_bigrams'")
-        return cursor.fetchall()
-
-
-def test_a_first_big_import_builds_the_search_index_again_and_search_finds_its_cases(places, tmp_path, monkeypatch):
-    from django.db import connection
-
-    from tests.conftest import require
-
-    require(connection.vendor == "postgresql", "the search index is PostgreSQL's (set DATABASE_URL)")
-    index = _search_index()
-    assert len(index) == 1
-    monkeypatch.setattr("cases.importing.REBUILD_SEARCH_FROM", 3)
-    rebuilt = []
-    real = db.indexes_rebuilt
-    monkeypatch.setattr(db, "indexes_rebuilt", lambda *args: rebuilt.append(args) or real(*args))
-    run(write_csv(tmp_path, GOOD))
-    assert rebuilt == [("cases_case", ["case_search_bigrams"])]
-    assert _search_index() == index
-    assert list(Case.objects.search("电梯老化").values_list("external_id", flat=True)) == ["h-1"]
-
-
-def test_a_big_import_that_fails_keeps_the_search_index_and_writes_nothing(places, tmp_path, monkeypatch):
-    from django.db import connection
-
-    from tests.conftest import require
-
-    require(connection.vendor == "postgresql", "the search index is PostgreSQL's (set DATABASE_URL)")
-    index = _search_index()
-    run(write_csv(tmp_path, GOOD[:1]))
-    monkeypatch.setattr("cases.importing.REBUILD_SEARCH_FROM", 3)
-    monkeypatch.setattr("cases.importing._existing", lambda external_ids: {})  # "h-1" clashes on insert
-    output, _ = run_failing(write_csv(tmp_path, GOOD, name="again.csv"))
-    assert "其他人同时导入了相同外部编号的案件" in output
-    assert _search_index() == index
-    assert Case.objects.count() == 1
