@@ -106,7 +106,7 @@ def load_index() -> Index:
 
 @dataclass
 class Registry:
-    """What judge() needs of every case, and the open cases at each place (the same-place candidates)."""
+    """What similarity.relate() needs of every case, and the open cases at each place (the same-place candidates)."""
 
     facts: dict[int, similarity.Facts]
     at_place: dict[tuple, list[int]]  # ("estate", id) or ("address", neighbourhood, address) → open, newest first

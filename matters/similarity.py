@@ -31,8 +31,11 @@ from places.models import Building, HousingType
 # tokens) and the best CANDIDATES kept. The work per case is bounded whatever the index size; bench/similarity.py
 # measures what it costs in recall against an exhaustive scoring (rarest-first found the exact top 10 where the
 # heaviest tokens' truncated lists missed long texts: their weights are too small to rank in a common token's list).
-POSTING_BUDGET = 8000
-QUERY_TERMS = 64  # binds on small indexes only (measured at 10,000 cases: recall 0.825 with 24, 0.990 with 64)
+# Measured (recall@10 against exhaustive scoring, 150 indexed cases of a 10,000-case index): 64 tokens within
+# 8,000 postings 0.969; 96 within 12,000 0.989; 96 within 16,000 0.999, for 1-2 ms more a case; at a million cases
+# the candidate query then takes 5-8 ms more (p50 16 → 21 ms). With 24 tokens recall at 10,000 was 0.825.
+POSTING_BUDGET = 16_000
+QUERY_TERMS = 96  # binds on small indexes only: on large ones the budget binds first
 POSTINGS_PER_TERM = settings.MATTERS_POSTINGS_PER_TERM
 POOL = 300
 CANDIDATES = 50
@@ -64,7 +67,8 @@ def case_content_hash(case: Case) -> str:
     )
 
 
-def _documents() -> int:
+def indexed_count() -> int:
+    """How many cases the index holds."""
     stats = IndexStats.objects.filter(pk=1).values_list("documents", flat=True).first()
     return stats or 0
 
@@ -104,7 +108,7 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
             terms[token], dfs[token] = pk, df
     first_time = not signature.content_hash
     # Weigh against the index without this case (weigh() adds it back): df - 1, and the count before it joined.
-    documents = _documents() - (0 if first_time else 1)
+    documents = indexed_count() - (0 if first_time else 1)
     vector = text.weigh(bag, {t: df - 1 for t, df in dfs.items()}, documents)
 
     Posting.objects.filter(case_id=case.pk).delete()
@@ -205,7 +209,7 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """What judge() reads of a case: its place, category and building, without its text."""
+    """What relate() and judge() read of a case: its place, category and building, without its text."""
 
     id: int
     category_id: int | None
@@ -304,14 +308,13 @@ class Relations:
     alike: np.ndarray
     age: np.ndarray  # the younger elevator age of the two (when alike)
 
-    def match(self, pair: int, case: Facts, other_id: int, shared: list[str] = (), *, explain: bool = True):
-        """Pair `pair` as a Match of `case` (None for NEITHER), with its reasons unless `explain` is off."""
+    def match(self, pair: int, case: Facts, other_id: int, shared: list[str] = ()) -> "Match | None":
+        """Pair `pair` as a Match of `case` with its reasons (`shared`: the words the texts share most), or None
+        when they are neither the same matter nor the same class."""
         kind = int(self.kind[pair])
         if kind == NEITHER:
             return None
         score, similarity = float(self.score[pair]), float(self.similarity[pair])
-        if not explain:
-            return Match(other_id, KINDS[kind], score, [], similarity)
         says = _reason_texts(get_language())
         reasons = []
         if self.same_building[pair]:
@@ -372,14 +375,12 @@ def judge(
     similarity: float,
     shared: list[str] = (),
     same_text_place: bool | None = None,
-    *,
-    explain: bool = True,
 ) -> Match | None:
-    """Decide whether two cases are the same matter, the same class of matter, or neither, and say why
-    (unless `explain` is off). `same_text_place`: their texts name the same place (True), different places
+    """Decide whether two cases are the same matter, the same class of matter, or neither, and say why.
+    `same_text_place`: their texts name the same place (True), different places
     (False), or one names none (None); it counts only for cases without an estate or address."""
     relations = relate(Columns.of([case]), Columns.of([other]), [similarity], place_codes([same_text_place]))
-    return relations.match(0, case, other.id, shared, explain=explain)
+    return relations.match(0, case, other.id, shared)
 
 
 def best(case_ids: np.ndarray, other_ids: np.ndarray, relations: Relations) -> np.ndarray:
@@ -520,7 +521,7 @@ def signatures_bulk(cases: list[Case], *, clear: bool = True) -> int:
         for token in set(bag):
             increments[token] = increments.get(token, 0) + 1
     ids, dfs = _add_terms(increments)
-    documents = _documents() + len(cases)
+    documents = indexed_count() + len(cases)
     now = timezone.now()
     signatures, postings = [], []
     for case in cases:
@@ -571,7 +572,7 @@ def postings_rebuilt(fresh: list[int]):
     """Around indexing the never-indexed cases `fresh`: yields whether the postings' key and index were dropped
     for the duration (then the caller must not delete postings: there is no index to find them by). All of it
     is one transaction, so a failure restores them; meanwhile other workers' writes to the postings wait."""
-    if connection.vendor != "postgresql" or len(fresh) < REBUILD_FROM or len(fresh) < _documents():
+    if connection.vendor != "postgresql" or len(fresh) < REBUILD_FROM or len(fresh) < indexed_count():
         yield False
         return
     table = Posting._meta.db_table

@@ -261,3 +261,22 @@ def test_row_dot_products_read_from_the_sparse_arrays_equal_scipys():
     assert np.allclose(bulk._dots(matrix, rows, dense), matrix[rows] @ dense, rtol=0, atol=1e-12)
     assert bulk._dots(matrix, np.array([7], dtype=np.int64), dense).tolist() == [0.0]
     assert bulk._dots(matrix, np.zeros(0, dtype=np.int64), dense).tolist() == []
+
+
+def test_a_few_stale_cases_in_a_big_index_are_flagged_one_by_one(corpus, monkeypatch):
+    from django.utils import timezone
+
+    from cases.models import Case
+
+    services.flag_many([case.pk for case in corpus])
+    calls = []
+    monkeypatch.setattr(services, "BULK_FROM", 2)
+    monkeypatch.setattr(services, "BULK_SHARE", 2)  # in bulk only for at least half of the indexed cases
+    monkeypatch.setattr(services, "flag_many", lambda ids, **kw: calls.append(len(ids)))
+    few, many = corpus[:2], corpus[: len(corpus) // 2 + 1]
+    Case.objects.filter(pk__in=[case.pk for case in few]).update(updated_at=timezone.now())  # edited since
+    assert services.similarity_sweep() == 2
+    assert calls == [] and not similarity.stale_cases().exists()  # flagged one by one
+    Case.objects.filter(pk__in=[case.pk for case in many]).update(updated_at=timezone.now())
+    assert services.similarity_sweep() == len(many)
+    assert calls == [len(many)]

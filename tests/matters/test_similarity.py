@@ -363,3 +363,59 @@ def test_the_postings_key_carries_the_weight_on_postgresql(db):
             "WHERE conrelid = 'matters_posting'::regclass AND contype = 'p'"
         )
         assert cursor.fetchone()[0] == "PRIMARY KEY (case_id, term_id) INCLUDE (weight)"
+
+
+def test_judging_many_pairs_at_once_decides_as_judging_each_pair():
+    import random
+
+    import numpy as np
+
+    from matters.similarity import Columns, Facts, judge, place_codes, relate
+
+    rng = random.Random(7)
+
+    def facts(number):
+        estate = rng.choice([None, 1, 2])
+        return Facts(
+            id=number,
+            category_id=rng.choice([None, 10, 11]),
+            category=rng.choice(["房屋管理›电梯", "市容环境›噪音"]),
+            estate_id=estate,
+            building_id=rng.choice([None, 100, 101]) if estate else None,
+            address=rng.choice(["", "江宁路1088弄"]) if not estate else "",
+            housing_type=rng.choice(["", "商品房", "售后公房"]),
+            elevator_age=rng.choice([None, 20, 22, 30]),
+        )
+
+    # Similarities on and around every threshold, and the three answers of shares_place().
+    levels = [0.0, 0.079, 0.08, 0.12, 0.2, 0.3, 0.55, 0.7, 0.95, 1.0]
+    pairs = [(facts(n), facts(n + 1000), rng.choice(levels), rng.choice([None, True, False])) for n in range(600)]
+    mine, others, similarities, places = zip(*pairs, strict=True)
+    relations = relate(Columns.of(mine), Columns.of(others), similarities, place_codes(places))
+    kinds = set()
+    for number, (case, other, similarity, same_place) in enumerate(pairs):
+        one = judge(case, other, similarity, ["电梯"], same_place)
+        assert relations.match(number, case, other.id, ["电梯"]) == one
+        kinds.add(one.kind if one else None)
+        assert one is None or one.score == round(min(1.0, one.score), 3)
+    assert kinds == {LinkKind.SAME_MATTER, LinkKind.SAME_CLASS, None}  # every outcome was exercised
+    assert np.isin(relations.kind, [0, 1, 2]).all()
+
+
+def test_a_pairs_kind_score_and_reasons_follow_the_rules():
+    from matters.similarity import Facts, judge
+
+    lift = {"category_id": 10, "category": "房屋管理›电梯", "housing_type": "商品房"}
+    here = Facts(id=1, estate_id=1, building_id=100, address="", elevator_age=23, **lift)
+    same_building = Facts(id=2, estate_id=1, building_id=100, address="", elevator_age=23, **lift)
+    elsewhere = Facts(id=3, estate_id=2, building_id=200, address="", elevator_age=21, **lift)
+    # Same building, same category: the same matter; 0.3 + 0.15 (category) + 0.1 (building).
+    match = judge(here, same_building, 0.3, ["电梯", "故障"])
+    assert (match.kind, match.score) == (LinkKind.SAME_MATTER, 0.55)
+    assert match.reasons == ["同一楼栋", "同类: 房屋管理›电梯", "文本相近 0.30: 电梯 故障"]
+    # Another estate, alike buildings (商品房, elevators 21 and 23 years old): the same class, with the profile bonus.
+    match = judge(here, elsewhere, 0.3, ["电梯"])
+    assert (match.kind, match.score) == (LinkKind.SAME_CLASS, 0.5)
+    assert match.reasons[-1] == "楼栋条件相同: 商品房, 电梯 21 年"
+    # Too little text in common for either kind, whatever the place.
+    assert judge(here, same_building, 0.05) is None
