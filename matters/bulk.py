@@ -262,14 +262,15 @@ def _existing_links(case_ids: list[int]) -> dict[tuple[int, int], tuple[int, str
     return existing
 
 
-def links_of(case_ids: list[int], flagged: set[int], decided: set) -> list[tuple]:
+def links_of(case_ids: list[int]) -> list[tuple]:
     """The links these cases decide, explained: (case a, case b, kind, score, reasons), from what link_many
-    shares. Each case keeps what the task keeps (similarity.relate and similarity.best over its candidates). As
-    flagging one by one in id order leaves it, a pair's link is what its later flagged case decides (that case's
-    flagging replaces what the earlier one wrote), explained from that side; decided pairs (confirmed, rejected)
-    are left alone."""
+    shares with its worker processes (parallel.shared). Each case keeps what the task keeps (similarity.relate
+    and similarity.best over its candidates). As flagging one by one in id order leaves it, a pair's link is what
+    its later flagged case decides (that case's flagging replaces what the earlier one wrote), explained from
+    that side; decided pairs (confirmed, rejected) are left alone."""
     work = parallel.shared
     index, registry, columns, shared = work["index"], work["registry"], work["columns"], work["shared"]
+    flagged, decided = work["flagged"], work["decided"]
     links = []
     for start in range(0, len(case_ids), BLOCK):
         mine_rows, other_rows, cosines = candidate_pairs(case_ids[start : start + BLOCK], index, registry)
@@ -328,10 +329,6 @@ def _upsert_links(links: list[tuple]) -> None:
         cursor.execute("DROP TABLE bulk_links")  # now, not at commit: a caller's transaction may write more
 
 
-def _links(case_ids: list[int]) -> list[tuple]:
-    return links_of(case_ids, parallel.shared["flagged"], parallel.shared["decided"])
-
-
 def link_many(case_ids: list[int], progress: Callable[[int, int], None] | None = None) -> int:
     """Store the links of many indexed cases at once: the worker processes find and explain the links of a
     chunk of cases each, while this one writes those of the chunks already done. Returns the number written."""
@@ -353,7 +350,7 @@ def link_many(case_ids: list[int], progress: Callable[[int, int], None] | None =
     written = 0
     try:
         chunks = [case_ids[start : start + CHUNK] for start in range(0, len(case_ids), CHUNK)]
-        for number, links in enumerate(parallel.run(_links, chunks), 1):
+        for number, links in enumerate(parallel.run(links_of, chunks), 1):
             _upsert_links(links)
             written += len(links)
             for a, b, *_ in links:
