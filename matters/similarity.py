@@ -269,8 +269,8 @@ class Columns:
     category: np.ndarray  # category id, -1 for none
     estate: np.ndarray  # estate id, 0 for none
     building: np.ndarray  # building id, 0 for none
-    address: np.ndarray  # the address, false ("" or 0) for none: strings, or codes that are equal when they are
-    housing: np.ndarray  # the estate's housing type: strings, or codes likewise
+    address: np.ndarray  # the address, "" for none
+    housing: np.ndarray  # the estate's housing type as displayed, "" without an estate
     age: np.ndarray  # the building's elevator age, NaN when unknown
 
     @classmethod
