@@ -427,7 +427,9 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     if not near:
         return []
     missing = [pk for pk in near if pk not in vectors]
-    if places:  # the place keys of the others count only when this case has some
+    if places and not (case.estate_id or case.address):
+        # The places the texts name count only between two cases without an estate or address (relate()), and
+        # only when this one's text names some.
         other_places.update(CaseSignature.objects.filter(case_id__in=missing).values_list("case_id", "places"))
     places = set(places)
     mine = Facts.of(case)
