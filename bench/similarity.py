@@ -318,6 +318,7 @@ def replicate(n: int) -> None:
     from django.db import connection
 
     from cases.models import Case
+    from matters import similarity
     from matters.models import IndexStats
 
     base = list(Case.objects.filter(external_id__regex=r"^simbench-[0-9]+$").values_list("pk", flat=True))
@@ -337,19 +338,8 @@ def replicate(n: int) -> None:
     with connection.cursor() as cursor:
         # The case search index (a GIN over text bigrams) is not read by similarity and makes copying slow.
         cursor.execute("DROP INDEX IF EXISTS case_search_bigrams")
-        # The postings' key and index are built once after copying, not maintained row by row.
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'matters_posting'::regclass AND contype = 'p'"
-        )
-        key = cursor.fetchone()
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'matters_posting' AND indexname <> %s", [key[0]]
-        )
-        indexes = [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"ALTER TABLE matters_posting DROP CONSTRAINT {key[0]}")
-        for definition in indexes:
-            cursor.execute("DROP INDEX " + definition.split(" INDEX ")[1].split(" ON ")[0])
+    # The postings' key and index are built once after copying, not maintained row by row.
+    with similarity.postings_unindexed(), connection.cursor() as cursor:
         rounds = math.ceil((n - have) / len(base))
         first = have // len(base)  # copies made by an earlier run are rounds 1 .. first - 1
         for number in range(first, first + rounds):
@@ -383,9 +373,6 @@ def replicate(n: int) -> None:
             have += take
             print(f"  copied {have:,} cases", flush=True)
         print("  rebuilding the postings' key and index", flush=True)
-        cursor.execute(f"ALTER TABLE matters_posting ADD CONSTRAINT {key[0]} {key[1]}")
-        for definition in indexes:
-            cursor.execute(definition)
     IndexStats.objects.filter(pk=1).update(documents=Case.objects.filter(signature__isnull=False).count())
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) cases_case, matters_casesignature, matters_posting, matters_term")

@@ -5,9 +5,9 @@ that costs a hundred thousand round trips, so this module reaches the same decis
 index once into a sparse matrix (ps showed about 1.7 GB resident during the 100,000-case run), finds every case's
 candidates as the task's query finds them — the POOL cases sharing most weight through the postings of its
 query tokens (similarity.pick_query_terms; one matrix product per block of cases), scored exactly, the best
-CANDIDATES kept — adds the open cases at the same place, and judges each pair with the same `similarity.judge`
-and `similarity.best`. Worker processes find and explain a chunk of cases' links each while this one
-writes the links of the chunks already done; classes are proposed with the same rules
+CANDIDATES kept — adds the open cases at the same place, and judges the pairs with the same rules
+(`similarity.relate`, `similarity.best`). Worker processes find and explain a chunk of cases' links each while
+this one writes the links of the chunks already done; classes are proposed with the same rules
 as `services.class_propose_for`, case after case in id order.
 
 A pair is stored once: when both of its cases are flagged here, as the later one (the higher id) finds it, as
@@ -67,11 +67,8 @@ def _postings() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _ranks(groups: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Position of each entry within its group, for entries sorted by `order` (groups ascending)."""
-    sorted_groups = groups[order]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
-    lengths = np.diff(np.r_[starts, len(order)])
     ranks = np.empty(len(order), np.int64)
-    ranks[order] = np.arange(len(order)) - np.repeat(starts, lengths)
+    ranks[order] = similarity.group_ranks(groups[order])
     return ranks
 
 

@@ -389,11 +389,15 @@ def best(case_ids: np.ndarray, other_ids: np.ndarray, relations: Relations) -> n
     kind = relations.kind
     order = np.lexsort((other_ids, -relations.score, kind, case_ids))
     order = order[kind[order] != NEITHER]
-    groups = case_ids[order] * 3 + kind[order]
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = group_ranks(case_ids[order] * 3 + kind[order])
     limit = np.where(kind[order] == SAME_MATTER, MAX_SAME_MATTER, MAX_SAME_CLASS)
     return order[rank < limit]
+
+
+def group_ranks(groups: np.ndarray) -> np.ndarray:
+    """Each entry's position within its run of equal values (`groups` sorted, so that equal ones are adjacent)."""
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    return np.arange(len(groups)) - np.repeat(starts, np.diff(np.r_[starts, len(groups)]))
 
 
 def shares_place(mine: set[str], theirs: set[str]) -> bool | None:
@@ -444,7 +448,7 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
         return []
     other_ids = np.array([other.id for other in others], np.int64)
     relations = relate(
-        Columns.of([mine] * len(others)),
+        Columns.of([mine]),  # one row: numpy pairs it with every other case
         Columns.of(others),
         [similarities[other.id] for other in others],
         place_codes([shares_place(places, set(other_places.get(other.id, ()))) for other in others]),
@@ -577,11 +581,20 @@ def postings_rebuilt(fresh: list[int]):
     if connection.vendor != "postgresql" or len(fresh) < REBUILD_FROM or len(fresh) < indexed_count():
         yield False
         return
-    table = Posting._meta.db_table
-    quote = connection.ops.quote_name
     with transaction.atomic():
         for start in range(0, len(fresh), 5000):  # what a deleted signature left behind, found through the key
             Posting.objects.filter(case_id__in=fresh[start : start + 5000]).delete()
+        with postings_unindexed():
+            yield True
+
+
+@contextlib.contextmanager
+def postings_unindexed():
+    """PostgreSQL: drop the postings' key and index for the duration of a bulk write, and build them once after
+    it, in one transaction (a failure restores them; meanwhile other writes to the postings wait)."""
+    table = Posting._meta.db_table
+    quote = connection.ops.quote_name
+    with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
@@ -596,7 +609,7 @@ def postings_rebuilt(fresh: list[int]):
             cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(key)}")
             for name, _ in indexes:
                 cursor.execute(f"DROP INDEX {quote(name)}")
-        yield True
+        yield
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(key)} {key_definition}")

@@ -5,9 +5,9 @@ from celery import shared_task
 from matters import services
 
 # Stale cases one sweep takes on. Many at once are flagged in bulk (matters.bulk), whose fixed cost is reading
-# the index, when they are also at least 1 in 100 of the indexed cases (services.BULK_SHARE), else one by one (at
-# a million cases a batch takes some 5-11 minutes that way, at 60-140 ms a case). A sweep that found a full batch
-# (an import) queues the next one at once instead of waiting for beat.
+# the index, when they are also at least 1 in 100 of the indexed cases (services.BULK_SHARE), else one by one
+# (measured at a million cases: 60-140 ms a case, so a full batch would take some 5-12 minutes; not run as one).
+# A sweep that found a full batch (an import) queues the next one at once instead of waiting for beat.
 SWEEP_BATCH = 5000
 
 
