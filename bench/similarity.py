@@ -102,6 +102,14 @@ def tfidf(bags: list[list[str]], *, sublinear: bool) -> list[dict[str, float]]:
     return vectors
 
 
+def representations(messages: list[dict]) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """The vectors of the messages (subject, body): the baseline's character-bigram TF-IDF of the whole text,
+    and the production tokens (matters/text.py) weighed as the index weighs them."""
+    whole = [re.sub(r"\s+", "", m["subject"] + "。" + m["body"]) for m in messages]
+    baseline = tfidf([[s[i : i + 2] for i in range(len(s) - 1)] for s in whole], sublinear=False)
+    return baseline, tfidf([text.tokens(m["subject"], m["body"]) for m in messages], sublinear=True)
+
+
 def ranker(vectors):
     index = defaultdict(list)
     for j, vector in enumerate(vectors):
@@ -144,15 +152,8 @@ def evaluate(path: Path) -> None:
     for name, members in {**matter, **klass}.items():
         print(f"  {name}: {len(members)}")
 
-    def whole(m):
-        return m["subject"] + "。" + m["body"]
-
     started = time.perf_counter()
-    baseline = tfidf(
-        [[s[i : i + 2] for i in range(len(s) - 1)] for s in (re.sub(r"\s+", "", whole(m)) for m in messages)],
-        sublinear=False,
-    )
-    production = tfidf([text.tokens(m["subject"], m["body"]) for m in messages], sublinear=True)
+    baseline, production = representations(messages)
     places = [set(text.place_keys(m["subject"], m["body"])) for m in messages]
     print(f"tokenised and weighed in {time.perf_counter() - started:.1f}s\n")
     # The product shows two lists. Same class: the place-free text alone. Same matter: the same candidates,
@@ -201,9 +202,7 @@ def organisers_labels(path: Path) -> None:
     with path.open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     labels = [row["label_level1"] for row in rows]
-    whole = [re.sub(r"\s+", "", row["subject"] + "。" + row["body"]) for row in rows]
-    baseline = tfidf([[s[i : i + 2] for i in range(len(s) - 1)] for s in whole], sublinear=False)
-    production = tfidf([text.tokens(row["subject"], row["body"]) for row in rows], sublinear=True)
+    baseline, production = representations(rows)
     print(f"\n{path.name}: {len(rows)} messages, the organisers' level-1 category as the class")
     for name, vectors in (("baseline", baseline), ("production", production)):
         top = ranker(vectors)
