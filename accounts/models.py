@@ -17,6 +17,9 @@ class Profile(models.Model):
         help_text=_("居委会成员必填：只能看到本居民区的案件。"),
     )
     title = models.CharField(_("职务"), max_length=100, blank=True)
+    # Made on the 接口服务账号 page for another system: the only kind of user an API token may be issued to or
+    # used by. A person (a superuser made on the command line included) never becomes one.
+    is_service_account = models.BooleanField(_("接口服务账号"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("用户资料")

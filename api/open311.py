@@ -5,11 +5,14 @@ name or phone, no free-text address; the description only to the api_key of an a
 see the case, with phone numbers masked. Posting needs the api_key of a service account.
 """
 
-import re
+import hashlib
+import time
 from datetime import timedelta
 from xml.etree import ElementTree
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponse, JsonResponse
@@ -21,15 +24,17 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
 from accounts import roles
+from api.authentication import is_service_account
 from api.errors import validation_body
 from cases.models import OPEN_STATUSES, Case, Category, Channel, RequestType, Status
+from cases.personal import mask_text
+from cases.selectors import buildings_for, estates_for, neighbourhoods_for
 from cases.services import CaseError, NotPermitted, case_create
-from cases.validators import mask_phone
-from places.models import Building, Estate, Neighbourhood
+from cases.validators import validate_calendar_date
+from places.models import Neighbourhood
 
 MAX_RESULTS = 1000
 DEFAULT_SPAN = timedelta(days=90)
-PHONE_IN_TEXT = re.compile(r"(?<![\d])(?:\+?86)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![\d])")
 CLOSED_STATUSES = [status for status in Status if status not in OPEN_STATUSES]
 
 
@@ -90,39 +95,41 @@ def _when(value) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
-def _scrub(text: str) -> str:
-    return PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group(1)), text)
-
-
 def _account(request, *, required: bool):
-    """The service account of the api_key (form field or query parameter), or None."""
-    key = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
+    """The service account of the api_key, or None. A POST carries it in its body only: a key in a URL ends up in
+    access logs and proxies' histories (GET reads follow the standard and may put it in the query)."""
+    key = (request.POST.get("api_key") if request.method == "POST" else request.GET.get("api_key")) or ""
+    key = key.strip()
     if not key:
         if required:
             raise Open311Error("api_key", _("请提供 api_key。"), 403)
         return None
-    token = Token.objects.select_related("user").filter(key=key[:40]).first()
-    if token is None or not token.user.is_active:
+    token = Token.objects.select_related("user__profile").filter(key=key[:40]).first()
+    if token is None or not token.user.is_active or not is_service_account(token.user):
         raise Open311Error("api_key", _("api_key 无效。"), 403)
     return token.user
 
 
 def _request_row(case: Case, *, with_description: bool) -> dict:
     place = " ".join(part for part in (case.estate.name if case.estate_id else "", _building(case)) if part)
+    if case.category.is_sensitive:
+        # 独居老人 at a named estate or building tells anyone where a vulnerable resident lives: the public sees
+        # the neighbourhood only.
+        place = ""
     return {
         "service_request_id": case.reference,
         "status": "open" if case.status in OPEN_STATUSES else "closed",
         "status_notes": case.get_status_display(),
         "service_name": case.category.name,
         "service_code": str(case.category_id),
-        "description": _scrub(f"{case.title}\n{case.description}") if with_description else None,
+        "description": mask_text(f"{case.title}\n{case.description}") if with_description else None,
         "agency_responsible": case.lead_department.name if case.lead_department_id else None,
         "service_notice": None,
         "requested_datetime": _when(case.received_at),
         "updated_datetime": _when(case.updated_at),
         "expected_datetime": _when(case.due_at),
         "address": place or case.neighbourhood.name,
-        "address_id": str(case.building_id) if case.building_id else None,
+        "address_id": str(case.building_id) if case.building_id and place else None,
         "zipcode": None,
         "lat": None,
         "long": None,
@@ -169,7 +176,8 @@ def services(request, fmt: str):
 
 @open311_view(["GET", "HEAD"])
 def service_definition(request, code: str, fmt: str):
-    category = _services().filter(pk=int(code)).first() if code.isdigit() and len(code) < 10 else None
+    valid = code.isascii() and code.isdigit() and len(code) < 10
+    category = _services().filter(pk=int(code)).first() if valid else None
     if category is None:
         raise Open311Error("service_code", _("没有这个服务。"), 404)
     rows = [{"service_code": str(category.pk), "attributes": None}]
@@ -186,6 +194,10 @@ def _date_param(request, name: str):
         value = None
     if value is None:
         raise Open311Error(name, _("请使用 W3C 日期时间格式，如 2026-01-01T00:00:00Z。"))
+    try:
+        validate_calendar_date(value)
+    except ValidationError as error:
+        raise Open311Error(name, error.messages[0]) from None
     return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
@@ -201,7 +213,7 @@ def _filtered_requests(request):
         return cases.filter(reference__in=references[:MAX_RESULTS])
     codes = _list_param(request, "service_code")
     if codes:
-        if not all(code.isdigit() and len(code) < 10 for code in codes):
+        if not all(code.isascii() and code.isdigit() and len(code) < 10 for code in codes):
             raise Open311Error("service_code", _("服务代码必须是数字。"))
         cases = cases.filter(category_id__in=[int(code) for code in codes])
     statuses = set(_list_param(request, "status"))
@@ -241,14 +253,14 @@ def requests_(request, fmt: str):
 # --- posting ----------------------------------------------------------------------------------------
 
 
-def _lookup(model, raw: str, field: str, **name_field):
-    """One row by id or by exact name."""
+def _lookup(rows, raw: str, field: str, **name_field):
+    """One row of `rows` (a model's manager or a queryset) by id or by exact name."""
     raw = raw.strip()
     found = None
-    if raw.isdigit() and len(raw) < 10:
-        found = model.objects.filter(pk=int(raw)).first()
+    if raw.isascii() and raw.isdigit() and len(raw) < 10:
+        found = rows.filter(pk=int(raw)).first()
     if found is None and name_field:
-        found = model.objects.filter(**{next(iter(name_field)): raw}).first()
+        found = rows.filter(**{next(iter(name_field)): raw}).first()
     if found is None:
         raise Open311Error(field, _("找不到“%(value)s”。") % {"value": raw[:50]})
     return found
@@ -258,15 +270,17 @@ def _place(request, account) -> dict:
     """Where the request is: address_id (a building's id), else attribute[estate], else
     attribute[neighbourhood], else the committee service account's own neighbourhood."""
     post = request.POST
+    # Only the places the account may see: another neighbourhood's building is "not found", like its cases.
     if post.get("address_id", "").strip():
-        building = _lookup(Building, post["address_id"], "address_id")
+        building = _lookup(buildings_for(account), post["address_id"], "address_id")
         estate = building.estate
         return {"building": building, "estate": estate, "neighbourhood": estate.neighbourhood, "_field": "address_id"}
     if post.get("attribute[estate]", "").strip():
-        estate = _lookup(Estate, post["attribute[estate]"], "attribute[estate]", name=True)
+        estate = _lookup(estates_for(account), post["attribute[estate]"], "attribute[estate]", name=True)
         return {"estate": estate, "neighbourhood": estate.neighbourhood, "_field": "attribute[estate]"}
     if post.get("attribute[neighbourhood]", "").strip():
-        hood = _lookup(Neighbourhood, post["attribute[neighbourhood]"], "attribute[neighbourhood]", name=True)
+        rows = neighbourhoods_for(account)
+        hood = _lookup(rows, post["attribute[neighbourhood]"], "attribute[neighbourhood]", name=True)
         return {"neighbourhood": hood, "_field": "attribute[neighbourhood]"}
     own = roles.committee_neighbourhood_id(account)
     if own:
@@ -293,7 +307,7 @@ def _request_type(request) -> RequestType:
     """attribute[request_type] (an id or a name such as 投诉), else the first type of the list."""
     raw = request.POST.get("attribute[request_type]", "")
     if raw.strip():
-        return _lookup(RequestType, raw, "attribute[request_type]", name=True)
+        return _lookup(RequestType.objects, raw, "attribute[request_type]", name=True)
     first = RequestType.objects.order_by("sort_order", "name").first()
     if first is None:
         raise Open311Error("attribute[request_type]", _("系统尚未设置诉求类型。"))
@@ -312,12 +326,34 @@ FIELD_NAMES = {
 }
 
 
+def _throttled(request, key: str) -> bool:
+    """More than OPEN311_POSTS_PER_MINUTE posts this minute from this key or this address (a shared cache in
+    production: CACHE_URL)."""
+    minute = int(time.time() // 60)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    over = False
+    for who in (f"key:{digest}", f"ip:{request.META.get('REMOTE_ADDR', '')}"):
+        name = f"open311:post:{who}:{minute}"
+        cache.add(name, 0, timeout=120)
+        try:
+            count = cache.incr(name)
+        except ValueError:  # expired between add and incr
+            cache.set(name, 1, timeout=120)
+            count = 1
+        over = over or count > settings.OPEN311_POSTS_PER_MINUTE
+    return over
+
+
 def _post_request(request, fmt: str) -> HttpResponse:
+    if "api_key" in request.GET:
+        raise Open311Error("api_key", _("请在请求正文中提交 api_key，不要放在网址中。"), 400)
+    if _throttled(request, request.POST.get("api_key", "")):
+        raise Open311Error("service_request", _("提交过于频繁，请稍后再试。"), 429)
     account = _account(request, required=True)
     if not (roles.is_staff_member(account) or roles.committee_neighbourhood_id(account)):
         raise Open311Error("api_key", _("该服务账号没有登记案件的角色。"), 403)
     code = _text(request, "service_code", 9, required=True)
-    category = _services().filter(pk=int(code)).first() if code.isdigit() else None
+    category = _services().filter(pk=int(code)).first() if code.isascii() and code.isdigit() else None
     if category is None:
         raise Open311Error("service_code", _("没有这个服务。"))
     description = _text(request, "description", 4000, required=True)

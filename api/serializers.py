@@ -5,8 +5,22 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts import roles
+from accounts.names import display_name
 from cases import selectors
-from cases.models import Case, Category, Channel, Department, RequestType, Team, Urgency, VisitResult
+from cases.models import (
+    DESCRIPTION_MAX,
+    NOTE_MAX,
+    TITLE_MAX,
+    Case,
+    Category,
+    Channel,
+    Department,
+    RequestType,
+    Team,
+    Urgency,
+    VisitResult,
+)
+from cases.personal import mask_text, visible_changes
 from cases.validators import mask_phone
 from cases.workflow import MOVES, moves_from
 from methods.models import Method
@@ -155,6 +169,12 @@ class CaseSerializer(serializers.ModelSerializer):
     def get_allowed_actions(self, case: Case) -> list[str]:
         return moves_from(case.status, is_staff=roles.is_staff_member(self._user()))
 
+    def to_representation(self, case: Case) -> dict:
+        data = super().to_representation(case)
+        for name in ("title", "description", "resolution"):  # a resident's words may hold their numbers
+            data[name] = mask_text(data[name])
+        return data
+
 
 def _active(model):
     return model.objects.filter(is_active=True)
@@ -163,8 +183,8 @@ def _active(model):
 class CaseWriteSerializer(serializers.Serializer):
     """The editable fields of a case (cases.services.EDITABLE_FIELDS); ids for every relation."""
 
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    title = serializers.CharField(max_length=TITLE_MAX)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX)
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.exclude(parent=None))
     neighbourhood = serializers.PrimaryKeyRelatedField(queryset=Neighbourhood.objects.all())
     received_at = serializers.DateTimeField(required=False)
@@ -183,6 +203,15 @@ class CaseWriteSerializer(serializers.Serializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=selectors.case_workers(), required=False, allow_null=True)
     method = serializers.PrimaryKeyRelatedField(queryset=Method.objects.in_use(), required=False, allow_null=True)
     external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the places the caller may see: another neighbourhood's estate is an unknown id, not "not yours".
+        user = self.context["request"].user if "request" in self.context else None
+        if user is not None:
+            self.fields["neighbourhood"].queryset = selectors.neighbourhoods_for(user)
+            self.fields["estate"].queryset = selectors.estates_for(user)
+            self.fields["building"].queryset = selectors.buildings_for(user)
 
     def validate_received_at(self, value):
         if value > timezone.now() + timezone.timedelta(minutes=5):
@@ -211,8 +240,8 @@ class MoveSerializer(serializers.Serializer):
     """One status move from the table in cases/workflow.py."""
 
     action = serializers.ChoiceField(choices=[(name, move.label) for name, move in MOVES.items()])
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
+    resolution = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     method = serializers.PrimaryKeyRelatedField(queryset=Method.objects.in_use(), required=False, allow_null=True)
     visit_result = serializers.ChoiceField(choices=VisitResult.choices, required=False, allow_blank=True, default="")
     lead_department = serializers.PrimaryKeyRelatedField(queryset=_active(Department), required=False, allow_null=True)
@@ -254,20 +283,12 @@ class ConflictSerializer(serializers.Serializer):
 
 def stale_event_data(event, *, user, case: Case) -> dict:
     """One timeline line for a 409 answer, with the resident's data as masked as anywhere else."""
-    visible = selectors.can_see_reporter(user, case)
-    changes = []
-    for change in event.changes:
-        if change.get("field") == "reporter_phone":
-            change = {**change, "old": mask_phone(change["old"]), "new": mask_phone(change["new"])}
-        if change.get("field") in ("reporter_phone", "reporter_name") and not visible:
-            change = {**change, "old": "", "new": ""}
-        changes.append(change)
     return {
         "kind": event.kind,
         "action": event.action,
-        "actor": str(event.actor) if event.actor_id else None,
+        "actor": display_name(event.actor) if event.actor_id else None,
         "created_at": event.created_at,
-        "note": event.note,
-        "changes": changes,
+        "note": mask_text(event.note),
+        "changes": visible_changes(event.changes, can_see_reporter=selectors.can_see_reporter(user, case)),
         "case_version": event.case_version,
     }

@@ -30,8 +30,10 @@ def _require_staff(request) -> None:
 
 
 def service_account_queryset():
-    """A service account is a user that cannot sign in with a password (it uses its token only)."""
-    accounts = User.objects.filter(password__startswith="!").select_related("profile__neighbourhood")
+    """The service accounts made on this page: users that cannot sign in and act for another system."""
+    accounts = User.objects.filter(
+        profile__is_service_account=True, password__startswith="!", is_superuser=False
+    ).select_related("profile__neighbourhood")
     return accounts.prefetch_related("groups").order_by("username")
 
 
@@ -71,7 +73,9 @@ def service_account_register(*, username: str, system: str, role: str, neighbour
     user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get_or_create(name=role)[0])
-    Profile.objects.create(user=user, neighbourhood=neighbourhood if role == roles.COMMITTEE else None)
+    Profile.objects.create(
+        user=user, neighbourhood=neighbourhood if role == roles.COMMITTEE else None, is_service_account=True
+    )
     return user
 
 

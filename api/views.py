@@ -93,7 +93,7 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     @extend_schema(request=s.CaseWriteSerializer, responses={201: s.CaseSerializer, **WRITE_ERRORS})
     def create(self, request):
-        form = s.CaseWriteSerializer(data=request.data)
+        form = s.CaseWriteSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         try:
             case = case_create(actor=request.user, data=form.for_create())
@@ -104,7 +104,7 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @extend_schema(request=s.CaseUpdateSerializer, responses={200: s.CaseSerializer, **WRITE_ERRORS})
     def partial_update(self, request, pk=None):
         case = self.get_object()
-        form = s.CaseUpdateSerializer(data=request.data)
+        form = s.CaseUpdateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         version = data.pop("version")

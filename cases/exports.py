@@ -14,14 +14,22 @@ from openpyxl.utils import get_column_letter
 
 from accounts.names import display_name
 from cases.models import Case
-from ops.privacy import phone_for_export
+from cases.personal import mask_text
+from cases.validators import clean_text
+from ops.privacy import EXPORT_PERMISSION, phone_for_export, record_export_reveals
 
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice (=HYPERLINK(…) planted in a title would run
+# on a colleague's machine). OWASP's advice: make it text with a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
 def cell_value(value):
-    """A value as a spreadsheet cell: local time for datetimes, numbers kept, everything else text."""
+    """A value as a spreadsheet cell: local time for datetimes, numbers kept, everything else inert text (no
+    formula, no character XML cannot hold). Every export writes its cells through this."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -30,7 +38,13 @@ def cell_value(value):
         return value.isoformat()
     if isinstance(value, bool | int | float):
         return value
-    return str(value)
+    text = clean_text(str(value))
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def inert(values) -> list:
+    """A row of cells through cell_value (for a sheet written by hand, like the monthly report's)."""
+    return [cell_value(value) for value in values]
 
 
 def attachment(response: HttpResponse, filename: str) -> HttpResponse:
@@ -53,7 +67,7 @@ def spreadsheet_response(
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response.write("\ufeff")
         writer = csv.writer(response)
-        writer.writerow([str(header) for header in headers])
+        writer.writerow([cell_value(str(header)) for header in headers])
         for row in rows:
             writer.writerow([cell_value(value) for value in row])
         return attachment(response, name)
@@ -62,7 +76,7 @@ def spreadsheet_response(
     sheet = workbook.create_sheet(title=(sheet_title or filename)[:31])
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(header)) * 2 + 4))
-    sheet.append([str(header) for header in headers])
+    sheet.append([cell_value(str(header)) for header in headers])
     for row in rows:
         sheet.append([cell_value(value) for value in row])
     buffer = BytesIO()
@@ -105,15 +119,32 @@ CASE_COLUMNS: list[tuple[str, Callable[[Case], object]]] = [
 ]
 
 
+FREE_TEXT_COLUMNS = {1, len(CASE_COLUMNS) - 1}  # the title and the resolution
+
+
+def masked_free_text(values: list) -> list:
+    """A row of CASE_COLUMNS with the numbers inside its free text masked."""
+    return [mask_text(v) if i in FREE_TEXT_COLUMNS and isinstance(v, str) else v for i, v in enumerate(values)]
+
+
 def case_export(cases, *, file_format: str, can_see: Callable[[Case], bool], user) -> HttpResponse:
-    """The filtered case list as CSV/XLSX; the resident's phone is masked unless `user` may export personal data."""
+    """The filtered case list as CSV/XLSX; the resident's phone (and numbers in free text) masked unless `user` may
+    export personal data. An export with full numbers is recorded like a reveal: one access row per resident."""
     headers = [*(label for label, _get in CASE_COLUMNS[:2]), _("诉求人"), _("联系电话")]
     headers += [label for label, _get in CASE_COLUMNS[2:]]
+    full = user.has_perm(EXPORT_PERMISSION)
 
     def rows():
+        revealed = []
         for case in cases.iterator(chunk_size=2000):  # cases_for() prefetches the vocabularies per chunk
             values = [get(case) for _label, get in CASE_COLUMNS]
-            yield [*values[:2], *_reporter(case, can_see, user), *values[2:]]
+            if not full:
+                values = masked_free_text(values)
+            reporter = _reporter(case, can_see, user)
+            if full and reporter[1]:
+                revealed.append(case.pk)
+            yield [*values[:2], *reporter, *values[2:]]
+        record_export_reveals(user, revealed)
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return spreadsheet_response(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import selectors, vocabularies
 from cases.models import Case, Category, Channel, Department, RequestType, Status, Team, Urgency, VisitResult
+from cases.validators import validate_calendar_date
 from methods.models import Method
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
@@ -22,13 +23,16 @@ VOCABULARY_FILTERS = [*PLACE_FILTERS, "category_group", "category", "channel", "
 VOCABULARY_FILTERS += ["team", "lead_department", "assignee"]
 
 
+DATE_RANGE = [validate_calendar_date]
+
+
 def _start_of(day: date) -> datetime:
     """The first moment of a local calendar day (filters compare datetimes so that indexes are used)."""
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class CaseFilter(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label=_("搜索"))
+    q = filters.CharFilter(method="filter_q", label=_("搜索"), max_length=200)
     status = filters.MultipleChoiceFilter(choices=Status.choices, label=_("状态"), widget=forms.CheckboxSelectMultiple)
     category_group = filters.ModelChoiceFilter(
         field_name="category__parent",
@@ -50,10 +54,18 @@ class CaseFilter(filters.FilterSet):
     assignee = filters.ModelChoiceFilter(queryset=None, label=_("责任人"))
     mine = filters.BooleanFilter(method="filter_mine", label=_("只看我的"), widget=forms.CheckboxInput)
     overdue = filters.ChoiceFilter(choices=YES_NO, method="filter_overdue", label=_("超期"))
-    received_after = filters.DateFilter(method="filter_received_after", label=_("受理日期从"), widget=DATE)
-    received_before = filters.DateFilter(method="filter_received_before", label=_("受理日期至"), widget=DATE)
-    resolved_after = filters.DateFilter(method="filter_resolved_after", label=_("办结日期从"), widget=DATE)
-    resolved_before = filters.DateFilter(method="filter_resolved_before", label=_("办结日期至"), widget=DATE)
+    received_after = filters.DateFilter(
+        method="filter_received_after", label=_("受理日期从"), widget=DATE, validators=DATE_RANGE
+    )
+    received_before = filters.DateFilter(
+        method="filter_received_before", label=_("受理日期至"), widget=DATE, validators=DATE_RANGE
+    )
+    resolved_after = filters.DateFilter(
+        method="filter_resolved_after", label=_("办结日期从"), widget=DATE, validators=DATE_RANGE
+    )
+    resolved_before = filters.DateFilter(
+        method="filter_resolved_before", label=_("办结日期至"), widget=DATE, validators=DATE_RANGE
+    )
     visit_result = filters.MultipleChoiceFilter(
         choices=VisitResult.choices, label=_("回访结果"), widget=forms.CheckboxSelectMultiple
     )

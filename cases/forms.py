@@ -1,5 +1,7 @@
 """Case desk forms: they validate and shape input; the services in cases/services.py do the writing."""
 
+import uuid
+
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.names import display_name
 from cases import selectors, vocabularies
-from cases.models import Case, Category, Department, Team, VisitResult
+from cases.models import NOTE_MAX, Case, Category, Department, Team, VisitResult
+from cases.personal import mask_text, restore_numbers
 from cases.services import EDITABLE_FIELDS
 from cases.validators import mask_phone
 from cases.workflow import MOVES
@@ -31,6 +34,8 @@ class CaseForm(forms.ModelForm):
     ]
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A new form's own token: the same form sent twice (a double click, a resent POST) logs one case.
+    intake_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Case
@@ -84,8 +89,10 @@ class CaseForm(forms.ModelForm):
         )
         if self.instance.pk:
             self._prepare_edit()
+            del self.fields["intake_key"]
         else:
             self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+            self.fields["intake_key"].initial = uuid.uuid4()
             del self.fields["version"]
         self._narrow_places()
 
@@ -96,7 +103,14 @@ class CaseForm(forms.ModelForm):
         if not selectors.can_see_reporter(self.user, case):
             for name in REPORTER_FIELDS:
                 del self.fields[name]
+            # The resident's own words may name them: not offered to whom the resident is hidden from (the case
+            # page shows them masked).
+            for name in ("title", "description"):
+                del self.fields[name]
             return
+        # Numbers in the resident's words are shown masked, like everywhere else; saving puts them back.
+        for name in ("title", "description"):
+            self.initial[name] = mask_text(getattr(case, name))
         # The number is not put in the page; an empty box keeps it (revealing it is a logged action).
         phone = self.fields["reporter_phone"]
         self.initial["reporter_phone"] = ""
@@ -125,6 +139,14 @@ class CaseForm(forms.ModelForm):
             lambda: empty + [(b.pk, b.number) for b in buildings]
         )
 
+    def clean_title(self):
+        value = self.cleaned_data["title"]
+        return restore_numbers(value, self.instance.title) if self.instance.pk else value
+
+    def clean_description(self):
+        value = self.cleaned_data["description"]
+        return restore_numbers(value, self.instance.description) if self.instance.pk else value
+
     def clean_reporter_phone(self):
         value = self.cleaned_data.get("reporter_phone", "")
         if self.instance.pk and not value:
@@ -150,7 +172,9 @@ class MoveForm(forms.Form):
     """One action on a case (派单, 签收, 办结…). The fields shown depend on the action."""
 
     action = forms.ChoiceField(choices=[(name, move.label) for name, move in MOVES.items()], widget=forms.HiddenInput)
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, action: str, case: Case | None = None, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
@@ -186,6 +210,7 @@ class MoveForm(forms.Form):
     def _add_resolve_fields(self, case):
         self.fields["resolution"] = forms.CharField(
             label=_("办理结果"),
+            max_length=NOTE_MAX,
             widget=forms.Textarea(attrs={"rows": 3}),
             error_messages={"required": _("请填写办理结果：做了什么，结果如何。")},
         )
@@ -224,6 +249,7 @@ class ExtensionRequestForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("延期理由"),
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("请填写延期理由。")},
     )
@@ -231,4 +257,4 @@ class ExtensionRequestForm(forms.Form):
 
 class ExtensionDecideForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("同意")), ("refuse", _("不同意"))], widget=forms.HiddenInput)
-    note = forms.CharField(label=_("审批意见"), required=False)
+    note = forms.CharField(label=_("审批意见"), required=False, max_length=NOTE_MAX)

@@ -115,15 +115,24 @@ def commit(request):
         messages.error(request, _("导入已过期或无效，请重新上传文件。"))
         return redirect("imports:upload")
     options = {"create_missing": ticket["create_missing"], "default_neighbourhood": ticket["default_neighbourhood"]}
+    # Claim the upload by renaming it: of two commits of one token (a double click, two tabs) only one rename
+    # succeeds, so a file is imported once.
+    claimed = path.with_name(f"{path.name}.{secrets.token_hex(4)}.claimed")
     try:
-        result = import_cases(path.read_bytes(), ticket["file"], actor=request.user, **options)
+        path.rename(claimed)
+    except FileNotFoundError:
+        messages.error(request, _("该文件已经导入或正在导入，未重复写入。"))
+        return redirect("imports:upload")
+    try:
+        result = import_cases(claimed.read_bytes(), ticket["file"], actor=request.user, **options)
     except ImportFileError as error:
         result = None
         messages.error(request, str(error))
+    finally:
+        claimed.unlink(missing_ok=True)
     if result is not None and not result.ok:  # the data changed since the preview
         context = {"result": result, "token": "", "original": ticket["original"], "options": options}
         return render(request, "cases/import_preview.html", context, status=409)
-    path.unlink(missing_ok=True)
     if result is None:
         return redirect("imports:upload")
     messages.success(

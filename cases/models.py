@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
@@ -29,6 +30,11 @@ class Category(models.Model):
         help_text=_("留空则按系统默认：一般 5 个工作日，复杂 15 个工作日"),
     )
     is_complex = models.BooleanField(_("复杂事项"), default=False, help_text=_("复杂事项默认 15 个工作日办结"))
+    is_sensitive = models.BooleanField(
+        _("涉及个人境况"),
+        default=False,
+        help_text=_("如独居老人、社会救助：公开接口（Open311）只显示到居民区，不显示小区、楼栋和坐标"),
+    )
     is_active = models.BooleanField(_("在用"), default=True)
 
     class Meta:
@@ -169,6 +175,13 @@ class VisitResult(models.TextChoices):
 SATISFIED_RESULTS = [VisitResult.SATISFIED, VisitResult.BASICALLY]
 
 
+# The longest texts a person may type. Real residents' messages run to about 7,000 characters; a bound keeps one
+# request from holding a process (similarity, search and masking all read the whole text).
+TITLE_MAX = 200
+DESCRIPTION_MAX = 10_000
+NOTE_MAX = 5_000
+SEARCH_WORDS_MAX = 20
+
 REFERENCE_SHAPE = re.compile(r"^[A-Za-z]{1,8}-\d{4}-\d{1,8}$")
 
 
@@ -219,7 +232,9 @@ class CaseQuerySet(models.QuerySet):
         condition stays at the top of the WHERE clause so that PostgreSQL checks it in the index only."""
         indexed = connections[self.db].vendor == "postgresql"
         query, pairs = Q(), set()
-        for word in text.split():
+        # A search box takes a few words: past SEARCH_WORDS_MAX the rest are ignored (thousands made a query
+        # SQLite refused and PostgreSQL planned for seconds).
+        for word in list(dict.fromkeys(text.split()))[:SEARCH_WORDS_MAX]:
             found = Q(title__icontains=word) | Q(description__icontains=word)
             if REFERENCE_SHAPE.match(word):
                 found |= Q(reference=word.upper())
@@ -237,9 +252,15 @@ class Case(models.Model):
     """One resident's matter (一件事), from intake to the return visit."""
 
     reference = models.CharField(_("编号"), max_length=20, unique=True, editable=False)
-    external_id = models.CharField(_("外部编号"), max_length=64, unique=True, null=True, blank=True)
-    title = models.CharField(_("标题"), max_length=200)
-    description = models.TextField(_("诉求内容"))
+    # Unique within a neighbourhood (constraint below), so that a committee member is never told that a number
+    # is used in a neighbourhood they cannot see.
+    external_id = models.CharField(_("外部编号"), max_length=64, null=True, blank=True, db_index=True)
+    # The hidden token of the form that logged the case: a second submission of the same form finds this case.
+    intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    title = models.CharField(_("标题"), max_length=TITLE_MAX)
+    description = models.TextField(
+        _("诉求内容"), max_length=DESCRIPTION_MAX, validators=[MaxLengthValidator(DESCRIPTION_MAX)]
+    )
     request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, verbose_name=_("诉求类型"), null=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("类别"), related_name="cases")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, verbose_name=_("来源渠道"), null=True)
@@ -306,7 +327,9 @@ class Case(models.Model):
     accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
-    resolution = models.TextField(_("办理结果"), blank=True)
+    resolution = models.TextField(
+        _("办理结果"), blank=True, max_length=NOTE_MAX, validators=[MaxLengthValidator(NOTE_MAX)]
+    )
     visit_result = models.CharField(_("回访结果"), max_length=20, choices=VisitResult, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
 
@@ -334,6 +357,14 @@ class Case(models.Model):
             # The overdue lists: open cases by deadline, without walking the many closed ones.
             models.Index(fields=["due_at"], condition=Q(status__in=OPEN_STATUSES), name="case_open_due"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["neighbourhood", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="case_external_id_unique_in_neighbourhood",
+                violation_error_message=_("本居民区已有案件使用该外部编号。"),
+            )
+        ]
 
     def __str__(self):
         return f"{self.reference} {self.title}"
@@ -343,7 +374,8 @@ class Case(models.Model):
         if self.received_at and self.received_at > timezone.now() + timedelta(minutes=5):
             errors["received_at"] = _("受理时间不能晚于现在。")
         if self.estate_id and self.neighbourhood_id and self.estate.neighbourhood_id != self.neighbourhood_id:
-            errors["estate"] = _("小区“%(estate)s”不属于所选居民区。") % {"estate": self.estate}
+            # Not named: the estate may be one the person cannot see.
+            errors["estate"] = _("所选小区不属于所选居民区。")
         if self.building_id and self.building.estate_id != self.estate_id:
             errors["building"] = _("楼栋必须属于所选小区。") if self.estate_id else _("选择楼栋前请先选择小区。")
         if self.category_id and self.category.parent_id is None:

@@ -14,6 +14,8 @@ CATEGORIES = {
     "公共安全": [("消防隐患", False), ("电动车充电", False)],
     "民生服务": [("就业帮扶", False), ("社会救助", False), ("新就业群体", False)],
 }
+# A resident's circumstances: the public Open311 reads show such a case's neighbourhood only (see api/open311.py).
+SENSITIVE = {"独居老人", "助餐助浴", "适老化改造", "社会救助", "就业帮扶"}
 CHANNELS = [
     ("12345热线", "hotline_12345"),
     ("夏令热线·区长访谈", "summer_hotline"),
@@ -49,7 +51,9 @@ def load() -> int:
         created += made
         for child_order, (name, complex_) in enumerate(children):
             _, made = Category.objects.get_or_create(
-                parent=parent, name=name, defaults={"sort_order": child_order, "is_complex": complex_}
+                parent=parent,
+                name=name,
+                defaults={"sort_order": child_order, "is_complex": complex_, "is_sensitive": name in SENSITIVE},
             )
             created += made
     for order, (name, code) in enumerate(CHANNELS):

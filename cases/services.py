@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from cases.deadlines import add_working_days, deadlines_for
 from cases.models import (
+    NOTE_MAX,
     SATISFIED_RESULTS,
     Case,
     CaseCounter,
@@ -21,7 +22,7 @@ from cases.models import (
     Status,
     VisitResult,
 )
-from cases.validators import normalise_phone
+from cases.validators import clean_text, mask_phone, normalise_phone
 from cases.workflow import MOVES
 
 # Fields a person edits on the case form; everything else changes only through moves.
@@ -137,12 +138,29 @@ def _visible_for_update(case_id: int, actor) -> Case:
         raise NotPermitted(_("案件不存在，或您无权处理该案件。")) from None
 
 
+def _check_personal_fields(case: Case, data: dict, *, actor) -> None:
+    """The field rules of a resident's data, for every front door (form, API, import, batch action, Open311).
+
+    Only street-office staff may lift a resident's confidentiality, or change the name or phone of a resident
+    who is confidential (nobody else may even see them). Anyone who logs or edits a case may make it confidential."""
+    if roles.is_staff_member(actor):
+        return
+    if case.pk and case.reporter_confidential:
+        if data.get("reporter_confidential", True) is False:
+            raise NotPermitted(_("只有街道工作人员可以取消诉求人信息保密。"), field="reporter_confidential")
+        for name in ("reporter_name", "reporter_phone"):
+            if name in data and normalise_phone(str(data[name] or "")) != normalise_phone(getattr(case, name)):
+                raise NotPermitted(_("该诉求人信息保密，只有街道工作人员可以修改。"), field=name)
+
+
 def _set_fields(case: Case, data: dict) -> dict:
     """Assign plain fields and return the many-to-many ones to set after saving."""
     many = {}
     for name, value in data.items():
         if isinstance(Case._meta.get_field(name), models.ManyToManyField):
             many[name] = list(value)
+        elif isinstance(value, str):
+            setattr(case, name, clean_text(value))
         else:
             setattr(case, name, value)
     if "reporter_phone" in data:
@@ -153,16 +171,26 @@ def _set_fields(case: Case, data: dict) -> dict:
 
 
 @transaction.atomic
-def case_create(*, actor, data: dict, at: datetime | None = None) -> Case:
+def case_create(*, actor, data: dict, at: datetime | None = None, intake_key=None) -> Case:
     """Log a new case: number it, compute its deadlines, validate it, write the first timeline line.
 
-    `at` backdates the timeline line (imports and demo data of past cases); the default is now."""
+    `at` backdates the timeline line (imports and demo data of past cases); the default is now. `intake_key` is
+    the token of the form that logged it: the same form sent twice (a double click) gives the first case back."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     if not (roles.is_staff_member(actor) or roles.is_committee_member(actor)):
         raise NotPermitted(_("只有街道工作人员和居委会可以登记案件。"))
-    case = Case(created_by=actor)
+    if intake_key is not None:
+        # Creations queue on the year's counter row (_next_reference): the second of two concurrent submissions
+        # takes it only after the first committed, and finds its case here.
+        year = timezone.localtime(data.get("received_at") or timezone.now()).year
+        CaseCounter.objects.bulk_create([CaseCounter(year=year)], ignore_conflicts=True)
+        list(CaseCounter.objects.select_for_update().filter(year=year))
+        existing = Case.objects.visible_to(actor).filter(intake_key=intake_key).first()
+        if existing is not None:
+            return existing
+    case = Case(created_by=actor, intake_key=intake_key)
     many = _set_fields(case, data)
     hood = roles.committee_neighbourhood_id(actor)
     if hood and case.neighbourhood_id != hood:
@@ -187,6 +215,7 @@ def case_update(*, case_id: int, actor, expected_version: int, data: dict) -> Ca
     if case.version != expected_version:
         events = list(case.events.filter(case_version__gt=expected_version).select_related("actor"))
         raise StaleEdit(_("在您编辑期间，其他人已修改了该案件。请查看以下变化后重新编辑。"), events=events)
+    _check_personal_fields(case, data, actor=actor)
     hood = roles.committee_neighbourhood_id(actor)
     if hood and data.get("neighbourhood") and data["neighbourhood"].pk != hood:
         raise NotPermitted(_("居委会只能登记本居民区的案件。"), field="neighbourhood")
@@ -198,6 +227,10 @@ def case_update(*, case_id: int, actor, expected_version: int, data: dict) -> Ca
         for name in data
         if before[name] != after[name]
     ]
+    for change in changes:
+        if change["field"] == "reporter_phone":
+            # The timeline keeps that the number changed, never the numbers: only the current one can be revealed.
+            change["old"], change["new"] = mask_phone(change["old"]), mask_phone(change["new"])
     if not changes:
         return case
     if DEADLINE_INPUTS & {change["field"] for change in changes}:
@@ -260,7 +293,9 @@ def case_transition(
             _("案件当前状态为“%(status)s”，不能%(action)s。")
             % {"status": case.get_status_display(), "action": move.label}
         )
-    note = note.strip()
+    note, resolution = clean_text(note).strip(), clean_text(resolution)
+    if len(note) > NOTE_MAX or len(resolution) > NOTE_MAX:
+        raise CaseError(_("内容不能超过 %(limit)s 个字。") % {"limit": NOTE_MAX}, field="note")
     if move.needs_note and not note:
         raise CaseError(_("请填写%(action)s的理由或内容。") % {"action": move.label}, field="note")
 
@@ -356,8 +391,11 @@ def extension_request(*, case_id: int, actor, days: int, reason: str) -> Extensi
     case = _visible_for_update(case_id, actor)
     if case.status not in (Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD):
         raise IllegalMove(_("案件当前状态为“%(status)s”，不能申请延期。") % {"status": case.get_status_display()})
+    reason = clean_text(reason)
     if not reason.strip():
         raise CaseError(_("请填写延期理由。"), field="reason")
+    if len(reason) > NOTE_MAX:
+        raise CaseError(_("内容不能超过 %(limit)s 个字。") % {"limit": NOTE_MAX}, field="reason")
     if not 1 <= days <= 60:
         raise CaseError(_("延期天数应在 1 到 60 个工作日之间。"), field="days")
     if case.extensions.filter(status=ExtensionStatus.PENDING).exists():
@@ -385,6 +423,7 @@ def extension_decide(*, extension_id: int, actor, approve: bool, note: str = "")
         raise IllegalMove(_("该延期申请已审批。"))
     case = _visible_for_update(extension.case_id, actor)
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    note = clean_text(note)[:NOTE_MAX]
     extension.decided_by, extension.decided_at, extension.decision_note = actor, timezone.now(), note.strip()
     extension.save()
     changes = []

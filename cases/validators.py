@@ -1,20 +1,21 @@
 import re
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^(0\d{2,3}-?)?[2-9]\d{6,7}(-\d{1,6})?$")
+from cases.personal import LANDLINE, MOBILE, mask_phone, normalise_phone
+
+__all__ = ["clean_text", "mask_phone", "normalise_phone", "validate_phone"]
+
+# What XML 1.0 cannot hold (and no person means to type): C0 controls but tab, newline and carriage return, DEL,
+# and the UTF-16 surrogates and non-characters. One such character in a title made every XLSX export fail.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
-def normalise_phone(value: str) -> str:
-    """Strip spaces and a +86 prefix so that one resident's number is stored one way."""
-    value = re.sub(r"[\s()（）]", "", value or "")
-    if value.startswith("+86"):
-        value = value[3:]
-    elif value.startswith("0086"):
-        value = value[4:]
-    return value
+def clean_text(value: str) -> str:
+    """Text as stored: without control characters (on the way in; exports strip them again on the way out)."""
+    return _CONTROL.sub("", value) if value else value
 
 
 def validate_phone(value: str) -> None:
@@ -25,13 +26,11 @@ def validate_phone(value: str) -> None:
         )
 
 
-def mask_phone(value: str) -> str:
-    """138****5678 for a mobile; keep the area code and the last 4 digits of a landline."""
-    number = normalise_phone(value)
-    if not number:
-        return ""
-    if MOBILE.match(number):
-        return f"{number[:3]}****{number[-4:]}"
-    if len(number) <= 4:
-        return "*" * len(number)
-    return f"{number[:-4][:4]}{'*' * max(len(number) - 8, 2)}{number[-4:]}"
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def validate_calendar_date(value) -> None:
+    """A date a person means: far enough from date.min and date.max that a day or a time zone added to it fits."""
+    day = value.date() if isinstance(value, datetime) else value
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(_("日期应在 1900 年到 2999 年之间。"), code="date_range")

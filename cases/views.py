@@ -67,7 +67,9 @@ def case_create(request):
     form = CaseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.case_create(actor=request.user, data=form.service_data())
+            case = services.case_create(
+                actor=request.user, data=form.service_data(), intake_key=form.cleaned_data.get("intake_key")
+            )
         except services.CaseError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.validators import validate_calendar_date
 from dashboards.figures import Scope, add_months
 from places.models import Neighbourhood
 
@@ -19,10 +20,16 @@ class PeriodForm(forms.Form):
     """The period and (for street-office staff) the neighbourhood the figures follow."""
 
     received_after = forms.DateField(
-        label=_("受理日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("受理日期自"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_calendar_date],
     )
     received_before = forms.DateField(
-        label=_("受理日期至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("受理日期至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_calendar_date],
     )
     neighbourhood = forms.ModelChoiceField(
         label=_("居民区"), queryset=Neighbourhood.objects.none(), required=False, empty_label=_("全部居民区")
@@ -60,7 +67,10 @@ class ReportForm(forms.Form):
     """The month (and for staff the neighbourhood) of a monthly report."""
 
     month = forms.DateField(
-        label=_("月份"), input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+        label=_("月份"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        validators=[validate_calendar_date],
     )
     neighbourhood = forms.ModelChoiceField(
         label=_("居民区"), queryset=Neighbourhood.objects.none(), required=False, empty_label=_("全部居民区")

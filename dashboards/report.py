@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from cases.exports import CASE_COLUMNS, XLSX_TYPE, attachment, cell_value
+from cases.exports import CASE_COLUMNS, XLSX_TYPE, attachment, inert, masked_free_text
 from dashboards import selectors
 from dashboards.figures import RATES, TABLE_COLUMNS, Scope, figures
 from places.models import Neighbourhood
@@ -43,7 +43,7 @@ def _table(sheet, rows: list[dict], first_header: str) -> None:
     ]
     sheet.append(headers)
     for row in rows:
-        sheet.append([row["label"], *(_value(row, key) for key, _label, _link in TABLE_COLUMNS)])
+        sheet.append(inert([row["label"], *(_value(row, key) for key, _label, _link in TABLE_COLUMNS)]))
 
 
 def report_workbook(user, scope: Scope, hood: Neighbourhood | None) -> HttpResponse:
@@ -54,27 +54,28 @@ def report_workbook(user, scope: Scope, hood: Neighbourhood | None) -> HttpRespo
     month = f"{scope.month:%Y-%m}"
 
     sheet = workbook.create_sheet(_("指标"))
-    sheet.append([_("%(where)s %(month)s 月报") % {"where": where, "month": month}])
-    sheet.append([_("指标"), _("数值"), _("口径")])
+    sheet.append(inert([_("%(where)s %(month)s 月报") % {"where": where, "month": month}]))
+    sheet.append(inert([_("指标"), _("数值"), _("口径")]))
     totals = data["totals"]
     for figure in figures(scope):
-        sheet.append([str(figure.label), totals[figure.key], str(figure.definition)])
+        sheet.append(inert([str(figure.label), totals[figure.key], str(figure.definition)]))
     for key, label, _numerator, _denominator, definition in RATES:
-        sheet.append([str(label) + "（%）", _value(totals, key), str(definition)])
-    sheet.append([_("办结用时中位数（天）"), _value(totals, "median_days"), _("已办结案件从受理到办结的天数的中位数")])
+        sheet.append(inert([str(label) + "（%）", _value(totals, key), str(definition)]))
+    median = _("办结用时中位数（天）")
+    sheet.append(inert([median, _value(totals, "median_days"), _("已办结案件从受理到办结的天数的中位数")]))
 
     _table(workbook.create_sheet(_("分类")), data["categories"], _("类别"))
     if "neighbourhoods" in data:
         _table(workbook.create_sheet(_("居民区")), data["neighbourhoods"], _("居民区"))
 
     cases = workbook.create_sheet(_("案件清单"))
-    cases.append([str(label) for label, _get in CASE_COLUMNS])
+    cases.append(inert([str(label) for label, _get in CASE_COLUMNS]))
     for case in (
         selectors.report_cases(user, scope)
         .select_related("building", "lead_department", "assignee")
         .iterator(chunk_size=2000)
     ):
-        cases.append([cell_value(get(case)) for _label, get in CASE_COLUMNS])
+        cases.append(inert(masked_free_text([get(case) for _label, get in CASE_COLUMNS])))
 
     buffer = BytesIO()
     workbook.save(buffer)

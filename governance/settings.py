@@ -180,6 +180,16 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_COOKIE_HTTPONLY = True
 
+# The cache holds rate-limit counters (Open311 POST, the public lookup) and cached vocabularies. Several web
+# processes must share it, or each counts alone: CACHE_URL (redis://…) in production; in-process by default.
+CACHE_URL = env_url("CACHE_URL", ("redis", "rediss"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+OPEN311_POSTS_PER_MINUTE = env_int("OPEN311_POSTS_PER_MINUTE", 30, minimum=1)
+
 # Celery: with no broker, tasks run in-process, eagerly, and their errors propagate.
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "memory"))
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -210,7 +220,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ServiceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

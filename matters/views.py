@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import roles
 from cases.models import Case, Category
+from cases.selectors import as_id
 from cases.services import CaseError
 from matters import selectors, services
 from matters.forms import BatchForm, ClassForm, MemberStepForm, MergeForm, RouteForm, ScreenForm, SplitForm
@@ -77,7 +78,7 @@ def similar_preview(request):
 
 
 def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    return as_id(value)
 
 
 # --- classes -------------------------------------------------------------------------------------

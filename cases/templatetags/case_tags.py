@@ -8,7 +8,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
 from accounts.names import display_name
-from cases import vocabularies
+from cases import personal, vocabularies
 from cases.models import EventKind, Status, Urgency
 from cases.validators import mask_phone as _mask_phone
 from cases.workflow import MOVES
@@ -19,6 +19,20 @@ register = template.Library()
 @register.filter
 def mask_phone(value: str) -> str:
     return _mask_phone(value)
+
+
+@register.filter
+def mask_text(value: str) -> str:
+    """Free text with the phone and ID numbers in it masked (cases/personal.py)."""
+    return personal.mask_text(value or "")
+
+
+@register.simple_tag(takes_context=True)
+def visible_changes(context, event, case):
+    """A timeline line's field changes as the person looking may see them (masked, confidential hidden)."""
+    from cases.selectors import can_see_reporter
+
+    return personal.visible_changes(event.changes, can_see_reporter=can_see_reporter(context["request"].user, case))
 
 
 @register.simple_tag(takes_context=True)
@@ -179,7 +193,7 @@ def case_rows(context, cases) -> str:
             responsible = ""
         cells = [
             format_html('<a href="{}">{}</a>', url, case.reference),
-            format_html('<a href="{}">{}</a>{}', url, case.title, urgency),
+            format_html('<a href="{}">{}</a>{}', url, personal.mask_text(case.title), urgency),
             format_html(
                 '<span class="badge status-{}">{}</span>{}',
                 case.status,

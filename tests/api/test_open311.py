@@ -134,8 +134,17 @@ def test_a_committee_account_posts_into_its_own_neighbourhood_only(
         description="楼道堆物",
         **{"attribute[estate]": other_estate.name},
     )
-    assert elsewhere.status_code == 403
-    assert field_of(elsewhere) == "attribute[estate]"
+    # Another neighbourhood's estate is "not found", exactly like one that does not exist: nothing is revealed.
+    unknown = post(
+        client,
+        committee_account[1],
+        service_code=elevator_category.pk,
+        description="楼道堆物",
+        **{"attribute[estate]": "不存在的小区"},
+    )
+    assert elsewhere.status_code == unknown.status_code == 400
+    assert field_of(elsewhere) == field_of(unknown) == "attribute[estate]"
+    assert other_estate.name in elsewhere.json()[0]["description"]  # only echoes what was sent
 
 
 def test_a_retry_with_the_same_external_id_answers_the_same_request(

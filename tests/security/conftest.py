@@ -5,11 +5,14 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
+from accounts import roles
+from api.tokens import service_account_register
 from cases.models import Channel, Department, RequestType
 from cases.services import case_transition, extension_request
 from matters.models import CaseLink, LinkKind
 from matters.services import class_create
-from tests.conftest import make_case, make_user
+from tests.api.conftest import committee_account, staff_account  # noqa: F401 (fixtures for these tests)
+from tests.conftest import make_case
 
 
 def close_case(case, *, actor, method, resolution: str = "已协调物业更换电梯。", at: datetime | None = None):
@@ -64,9 +67,9 @@ def world(
         actor=staff_user, data={"title": "老旧电梯更新", "category": elevator_category}, case_ids=[case.pk, second.pk]
     )
     link = CaseLink.objects.create(case_a=case, case_b=second, kind=LinkKind.values[0], score=0.9)
-    service_account = make_user("wangge-system", None, neighbourhood)
-    service_account.set_unusable_password()
-    service_account.save()
+    service_account = service_account_register(
+        username="wangge-system", system="网格巡查系统", role=roles.COMMITTEE, neighbourhood=neighbourhood
+    )
     return {
         "users": {
             "committee": committee_user,
