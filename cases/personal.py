@@ -51,6 +51,8 @@ def mask_phone(value: str) -> str:
     """138****5678 for a mobile; 021-****1234 for a landline with its area code; ****1234 for a local number.
 
     At least half of the digits are hidden whatever was typed: never stars added with nothing hidden."""
+    if "*" in (value or ""):
+        return value  # masked already (a timeline line written masked)
     number = normalise_phone(value)
     digits = re.sub(r"\D", "", number)
     if not digits:

@@ -51,7 +51,7 @@ def _render_case_similar(request, case: Case):
 def link_decide(request, pk):
     _require_staff(request.user)
     link = get_object_or_404(CaseLink, pk=pk)
-    case = _visible_case(request.user, int(request.POST.get("case") or link.case_a_id))
+    case = _visible_case(request.user, as_id(request.POST.get("case")) or link.case_a_id)
     services.link_decide(actor=request.user, link_id=link.pk, confirm=request.POST.get("decision") == "confirm")
     if request.htmx:
         return _render_case_similar(request, case)

@@ -146,7 +146,8 @@ def test_a_committee_token_cannot_create_a_case_in_another_neighbourhood(
     committee_api, other_neighbourhood, elevator_category
 ):
     response = committee_api.post(cases_url(), new_case_data(elevator_category, other_neighbourhood), format="json")
-    assert response.status_code == 403
+    # Another neighbourhood is an unknown id to a committee token, exactly like one that does not exist.
+    assert response.status_code == 400
     assert "neighbourhood" in response.json()
     assert not Case.objects.exists()
 

@@ -166,6 +166,45 @@ def test_no_query_parameter_value_makes_a_server_error(world, askers, keys_read)
     print(f"hostile parameters: {asked} requests, {len(errors)} server errors")
 
 
+def test_no_posted_value_makes_a_server_error(world, keys_read):
+    """Every POST URL (forms, moves, decisions, the API's writes), as staff, with every field at once set to each
+    hostile value, then each field the view was seen to read, alone. Writes are rolled back after each request."""
+    from tests.security.test_url_sweep import API_PAGES_FOR_PEOPLE
+
+    errors, asked = [], 0
+    client = _client(world["users"]["staff"])
+    for pattern in named(all_patterns()):
+        row = EXPECTED.get(pattern.name)
+        if is_admin(pattern.name) or row is None or row.method != "POST" or pattern.name == "logout":
+            continue
+        url = reverse(pattern.name, kwargs=kwargs_for(pattern, world))
+        as_json = pattern.name.startswith("api:") and pattern.name not in API_PAGES_FOR_PEOPLE
+
+        def send(data, url=url, as_json=as_json):
+            with transaction.atomic():
+                if as_json:
+                    response = client.post(url, data, content_type="application/json")
+                else:
+                    response = client.post(url, data)
+                transaction.set_rollback(True)
+            return response.status_code
+
+        keys_read.clear()
+        send(dict.fromkeys(PARAMETERS, "1"))
+        for label, value in HOSTILE.items():
+            asked += 1
+            if (status := send(dict.fromkeys(PARAMETERS, value))) >= 500:
+                errors.append(f"POST {url} with every field = {label}: {status}")
+        read = sorted(key for key in keys_read if isinstance(key, str) and not key.startswith(("csrf", "HTTP_")))
+        for name in read:
+            for label, value in HOSTILE.items():
+                asked += 1
+                if (status := send({name: value})) >= 500:
+                    errors.append(f"POST {url} {name}={label}: {status}")
+    assert not errors, "\n".join(errors[:60])
+    print(f"hostile posted values: {asked} requests, {len(errors)} server errors")
+
+
 def test_no_path_number_makes_a_server_error(world, askers):
     errors, asked = [], 0
     for pattern in named(all_patterns()):
