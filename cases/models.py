@@ -307,6 +307,9 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     resolution = models.TextField(_("办理结果"), blank=True)
+    public_reply = models.TextField(
+        _("答复口径"), blank=True, help_text=_("给诉求人看的答复，显示在公开进度查询页；内部情况写在办理结果里")
+    )
     visit_result = models.CharField(_("回访结果"), max_length=20, choices=VisitResult, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "places",
     "methods",
     "cases",
+    "track",
     "matters",
     "dashboards",
     "api",
@@ -207,6 +208,27 @@ CELERY_BEAT_SCHEDULE = {
     "similarity-sweep": {"task": "matters.tasks.sweep_similarity", "schedule": timedelta(minutes=5)},
     "dashboards-refresh": {"task": "dashboards.tasks.refresh_all_dashboards", "schedule": timedelta(minutes=5)},
 }
+
+# The cache holds shared counters (the public lookup's rate limit, track/): it must be one store for every web
+# process. CACHE_URL (redis://…) names it; else the Redis of CELERY_BROKER_URL; else a directory of files,
+# which every process on this host shares (a second host needs CACHE_URL).
+CACHE_URL = env_url("CACHE_URL", ("redis", "rediss"))
+_shared_cache = CACHE_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if _shared_cache:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _shared_cache,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ruziniu"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("CACHE_DIR", str(BASE_DIR / ".cache")),
+        }
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
