@@ -249,6 +249,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Two models have a `status` field with their own choices; name their enums apart.
     "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "cases.models.Status", "ClassStatusEnum": "matters.models.ClassStatus"},
+    # Open311 (plain Django views with their own api_key) is added to the schema by hand.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.open311_schema.add_open311_paths",
+    ],
 }
 
 LOGGING = {

@@ -115,7 +115,11 @@ def visit_link_for(*, case: Case) -> VisitLink | None:
         return existing
     now = timezone.now()
     link = VisitLink(
-        case=case, resolved_at=case.resolved_at, salt=secrets.token_hex(16), expires_at=now + timedelta(days=15)
+        case=case,
+        resolved_at=case.resolved_at,
+        salt=secrets.token_hex(16),
+        created_at=now,
+        expires_at=now + timedelta(days=VISIT_LINK_DAYS),
     )
     link.token_hash = _hash(visit_token(link))
     try:
