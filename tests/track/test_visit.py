@@ -92,7 +92,9 @@ def test_unsatisfied_sends_the_case_back_to_rework_exactly_as_a_phone_visit_does
 ):
     by_phone = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category)
     work(by_phone, staff_user, "dispatch", "accept", "start", "resolve", method=method)
-    case_transition(case_id=by_phone.pk, actor=staff_user, action="visit", visit_result="unsatisfied", note="电梯仍异响")
+    case_transition(
+        case_id=by_phone.pk, actor=staff_user, action="visit", visit_result="unsatisfied", note="电梯仍异响"
+    )
     assert answer(link_url(resolved_case), "unsatisfied", "电梯仍异响").status_code == 200
     online, phone = Case.objects.get(pk=resolved_case.pk), Case.objects.get(pk=by_phone.pk)
     fields = ("status", "visit_result", "rework_count", "resolved_at", "closed_at")
