@@ -119,7 +119,7 @@ API_KEY = _query("api_key", "a service account's token: the description of cases
 
 
 def _get(summary: str, ok: dict, *, parameters=(), errors=("400",)) -> dict:
-    responses = {"200": ok, **{code: ERRORS for code in errors}}
+    responses = {"200": ok, **dict.fromkeys(errors, ERRORS)}
     return {
         "get": {
             "operationId": summary,
