@@ -49,6 +49,13 @@ def test_the_right_pair_shows_the_steps_with_dates_the_unit_the_deadline_and_the
     assert PUBLIC_REPLY in body
 
 
+def test_the_lookup_can_be_posted_directly_without_a_form_token(resolved_case):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(reverse("track:lookup"), {"reference": resolved_case.reference, "phone_last4": "5678"})
+    assert response.status_code == 200
+    assert resolved_case.reference in response.content.decode()
+
+
 def test_an_open_case_shows_how_far_it_has_come_and_no_reply_yet(client, case, staff_user):
     work(case, staff_user, "dispatch", "accept")
     body = look(client, case.reference, "5678").content.decode()
