@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -71,7 +72,7 @@ def lookup_attempt(*, reference: str, phone_last4: str, address: str | None) -> 
     logged as a failure. Raises Limited while this address or reference has used up its failures."""
     reference = normalise_reference(reference)
     keys = _counter_keys(address, reference)
-    case = Case.objects.filter(reference=reference).only("pk", "reporter_phone").first()
+    case = Case.objects.select_related("category", "lead_department").filter(reference=reference).first()
     if any((cache.get(key) or 0) >= FAILURE_LIMIT for key in keys):
         LookupFailure.objects.create(address=address, reference=reference, case=case, limited=True)
         raise Limited
@@ -98,6 +99,11 @@ def progress_case(case: Case) -> Case:
 def visit_token(link: VisitLink) -> str:
     """The link's secret, derived from its salt under the SECRET_KEY (so it can be shown again, never stored)."""
     return salted_hmac("track.visit-link", link.salt, algorithm="sha256").hexdigest()[:40]
+
+
+def visit_path(link: VisitLink) -> str:
+    """The link's path (/track/visit/<token>/), for the SMS hook and the printed work order to make absolute."""
+    return reverse("track:visit", args=[visit_token(link)])
 
 
 def _hash(token: str) -> str:

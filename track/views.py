@@ -4,7 +4,6 @@ from axes.helpers import get_client_ip_address
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -75,9 +74,7 @@ def case_panel(request, pk: int):
         "case": case,
         "figures": selectors.lookup_figures(case),
         "link": link,
-        "link_url": request.build_absolute_uri(reverse("track:visit", args=[services.visit_token(link)]))
-        if link
-        else "",
+        "link_url": request.build_absolute_uri(services.visit_path(link)) if link else "",
         "answered_links": case.visit_links.exclude(used_at=None),
     }
     return render(request, "track/_case_panel.html", context)
