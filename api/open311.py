@@ -6,6 +6,7 @@ see the case, with phone numbers masked. Posting needs the api_key of a service 
 """
 
 import hashlib
+import math
 import time
 from datetime import timedelta
 from xml.etree import ElementTree
@@ -15,7 +16,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -26,6 +29,7 @@ from rest_framework.authtoken.models import Token
 from accounts import roles
 from api.authentication import is_service_account
 from api.errors import validation_body
+from cases.deadlines import handling_days
 from cases.models import OPEN_STATUSES, Case, Category, Channel, RequestType, Status
 from cases.personal import mask_text
 from cases.selectors import buildings_for, estates_for, neighbourhoods_for
@@ -116,23 +120,24 @@ def _request_row(case: Case, *, with_description: bool) -> dict:
         # 独居老人 at a named estate or building tells anyone where a vulnerable resident lives: the public sees
         # the neighbourhood only.
         place = ""
+    geo = _geo(case) if place else (None, None)
     return {
         "service_request_id": case.reference,
         "status": "open" if case.status in OPEN_STATUSES else "closed",
-        "status_notes": case.get_status_display(),
+        "status_notes": _status_notes(case),
         "service_name": case.category.name,
         "service_code": str(case.category_id),
         "description": mask_text(f"{case.title}\n{case.description}") if with_description else None,
-        "agency_responsible": case.lead_department.name if case.lead_department_id else None,
-        "service_notice": None,
+        "agency_responsible": _agency(case),
+        "service_notice": _notice(case),
         "requested_datetime": _when(case.received_at),
         "updated_datetime": _when(case.updated_at),
         "expected_datetime": _when(case.due_at),
         "address": place or case.neighbourhood.name,
         "address_id": str(case.building_id) if case.building_id and place else None,
         "zipcode": None,
-        "lat": None,
-        "long": None,
+        "lat": geo[0],
+        "long": geo[1],
         "media_url": None,
     }
 
@@ -180,8 +185,7 @@ def service_definition(request, code: str, fmt: str):
     category = _services().filter(pk=int(code)).first() if valid else None
     if category is None:
         raise Open311Error("service_code", _("没有这个服务。"), 404)
-    rows = [{"service_code": str(category.pk), "attributes": None}]
-    return _answer(rows, fmt, root="service_definitions", item="service_definition")
+    return _definition(category, fmt)
 
 
 def _date_param(request, name: str):
@@ -210,7 +214,7 @@ def _filtered_requests(request):
     cases = Case.objects.order_by("-received_at", "-id")
     if references:
         # As the standard says: a list of ids overrides every other parameter.
-        return cases.filter(reference__in=references[:MAX_RESULTS])
+        return cases.filter(reference__in=references[:MAX_RESULTS])  # paged by _paged()
     codes = _list_param(request, "service_code")
     if codes:
         if not all(code.isascii() and code.isdigit() and len(code) < 10 for code in codes):
@@ -230,7 +234,7 @@ def _filtered_requests(request):
         raise Open311Error("end_date", _("查询时间跨度不能超过 90 天。"))
     end = end or (start + DEFAULT_SPAN if start else timezone.now())
     start = start or end - DEFAULT_SPAN
-    return cases.filter(received_at__gte=start, received_at__lte=end)[:MAX_RESULTS]
+    return cases.filter(received_at__gte=start, received_at__lte=end)  # paged by _paged()
 
 
 @open311_view(["GET", "HEAD"])
@@ -247,7 +251,8 @@ def requests_(request, fmt: str):
     """GET: requests received in a time range (default: the last 90 days). POST: a new one, as a case."""
     if request.method == "POST":
         return _post_request(request, fmt)
-    return _answer(_rows(request, _filtered_requests(request)), fmt, root="service_requests", item="request")
+    cases = _paged(request, _filtered_requests(request))
+    return _answer(_rows(request, cases), fmt, root="service_requests", item="request")
 
 
 # --- posting ----------------------------------------------------------------------------------------
@@ -267,14 +272,17 @@ def _lookup(rows, raw: str, field: str, **name_field):
 
 
 def _place(request, account) -> dict:
-    """Where the request is: address_id (a building's id), else attribute[estate], else
-    attribute[neighbourhood], else the committee service account's own neighbourhood."""
+    """Where the request is: address_id (a building's id), else the building nearest to lat/long, else
+    attribute[estate], else attribute[neighbourhood], else the committee service account's own neighbourhood."""
     post = request.POST
     # Only the places the account may see: another neighbourhood's building is "not found", like its cases.
     if post.get("address_id", "").strip():
         building = _lookup(buildings_for(account), post["address_id"], "address_id")
         estate = building.estate
         return {"building": building, "estate": estate, "neighbourhood": estate.neighbourhood, "_field": "address_id"}
+    nearest = _nearest_place(request, account)
+    if nearest is not None:
+        return nearest
     if post.get("attribute[estate]", "").strip():
         estate = _lookup(estates_for(account), post["attribute[estate]"], "attribute[estate]", name=True)
         return {"estate": estate, "neighbourhood": estate.neighbourhood, "_field": "attribute[estate]"}
@@ -397,5 +405,156 @@ def _post_request(request, fmt: str) -> HttpResponse:
         raise Open311Error(name, " ".join(messages)) from None
     except IntegrityError:
         raise Open311Error("attribute[external_id]", _("该外部编号已被另一案件使用。"), 409) from None
-    row = {"service_request_id": case.reference, "service_notice": "", "account_id": None}
+    row = {"service_request_id": case.reference, "service_notice": _notice(case), "account_id": None}
     return _answer([row], fmt, root="service_requests", item="request", status=201)
+
+
+# --- issue 20: a complete GeoReport v2 face (discovery, paging, places on the map, notes) ---------------
+# Kept apart from the reading and posting code above so that other changes to it merge cleanly.
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this interface last changed in a way a client should notice (discovery's `changeset`).
+CHANGESET = "2026-12-04T00:00:00Z"
+NEAREST_WITHIN_METRES = 1000
+
+
+def _status_notes(case: Case) -> str:
+    """The status in words, and once resolved the public reply (答复口径) — never the internal result."""
+    label = case.get_status_display()
+    if case.status in CLOSED_STATUSES and case.public_reply:
+        return f"{label}：{mask_text(case.public_reply)}"
+    if case.rework_count and case.status in OPEN_STATUSES:
+        return f"{label}（{_('重新办理')}）"
+    return label
+
+
+def _agency(case: Case) -> str:
+    """The lead unit once dispatched; until then the street office that received it."""
+    return case.lead_department.name if case.lead_department_id else settings.SUBDISTRICT_NAME
+
+
+def _notice(case: Case) -> str:
+    """What the requester may expect: the handling time in working days, and where to follow it."""
+    days = handling_days(case.category, case.urgency)
+    return _("%(days)s 个工作日内办结；可凭编号在 %(path)s 查询办理进度。") % {
+        "days": days,
+        "path": reverse("track:lookup"),
+    }
+
+
+def _geo(case: Case) -> tuple[float | None, float | None]:
+    """The registry's coordinates: the building's, else its estate's (a case's building is in its estate)."""
+    for place in (case.building if case.building_id else None, case.estate if case.estate_id else None):
+        if place is not None and place.latitude is not None and place.longitude is not None:
+            return float(place.latitude), float(place.longitude)
+    return None, None
+
+
+def _paged(request, cases):
+    """The pagination extension: `page` (from 1) and `page_size` (at most 1000, the default)."""
+    size, page = _positive(request, "page_size", MAX_RESULTS), _positive(request, "page", 1)
+    if size > MAX_RESULTS:
+        raise Open311Error("page_size", _("每页最多 %(max)s 条。") % {"max": MAX_RESULTS})
+    return cases[(page - 1) * size : page * size]
+
+
+def _positive(request, name: str, default: int) -> int:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or int(raw) < 1:
+        raise Open311Error(name, _("必须是正整数。"))
+    return int(raw)
+
+
+def _coordinate(request, name: str, limit: int) -> float | None:
+    raw = request.POST.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or not -limit <= value <= limit or value != value:
+        raise Open311Error(name, _("坐标格式不对（WGS84 十进制度数）。"))
+    return value
+
+
+def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Metres between two points (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def _nearest_place(request, account) -> dict | None:
+    """With lat and long but no address_id: the registry's nearest building (its own or its estate's
+    coordinates) within 1 km. None when no coordinates were sent."""
+    lat, lon = _coordinate(request, "lat", 90), _coordinate(request, "long", 180)
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        raise Open311Error("lat" if lat is None else "long", _("lat 和 long 要一起提供。"))
+    buildings = (
+        buildings_for(account)
+        .select_related("estate__neighbourhood")
+        .filter(
+            Q(latitude__isnull=False, longitude__isnull=False)
+            | Q(estate__latitude__isnull=False, estate__longitude__isnull=False)
+        )
+    )
+    best = min(buildings, key=lambda b: _distance((lat, lon), b.location), default=None)
+    if best is None or _distance((lat, lon), best.location) > NEAREST_WITHIN_METRES:
+        raise Open311Error("lat", _("该位置附近 1 公里内没有登记的楼栋，请提供 address_id 或 attribute[estate]。"))
+    estate = best.estate
+    return {"building": best, "estate": estate, "neighbourhood": estate.neighbourhood, "_field": "lat"}
+
+
+def _definition(category: Category, fmt: str) -> HttpResponse:
+    """A service definition as the standard shapes it: one object (no list), no attributes (metadata false)."""
+    if fmt == "xml":
+        top = ElementTree.Element("service_definition")
+        ElementTree.SubElement(top, "service_code").text = str(category.pk)
+        ElementTree.SubElement(top, "attributes")
+        body = b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(top, encoding="utf-8")
+        return HttpResponse(body, content_type="text/xml; charset=utf-8")
+    return JsonResponse({"service_code": str(category.pk), "attributes": []})
+
+
+def _discovery_data(request) -> dict:
+    root = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})).rsplit("/", 1)[0]
+    return {
+        "changeset": CHANGESET,
+        "contact": _("%(office)s办事处，经 12345 热线转办") % {"office": settings.SUBDISTRICT_NAME},
+        "key_service": _("api_key 由街道工作人员在“接口服务账号”页（/api/tokens/）发放。"),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": root,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+
+
+@open311_view(["GET", "HEAD"])
+def discovery(request, fmt: str):
+    """Service discovery: where the GeoReport v2 endpoint is, which formats it speaks, how to get a key."""
+    data = _discovery_data(request)
+    if fmt == "json":
+        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    top = ElementTree.Element("discovery")
+    for key in ("changeset", "contact", "key_service"):
+        ElementTree.SubElement(top, key).text = data[key]
+    endpoints = ElementTree.SubElement(top, "endpoints")
+    for endpoint in data["endpoints"]:
+        element = ElementTree.SubElement(endpoints, "endpoint")
+        for key in ("specification", "url", "changeset", "type"):
+            ElementTree.SubElement(element, key).text = endpoint[key]
+        formats = ElementTree.SubElement(element, "formats")
+        for value in endpoint["formats"]:
+            ElementTree.SubElement(formats, "format").text = value
+    body = b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(top, encoding="utf-8")
+    return HttpResponse(body, content_type="text/xml; charset=utf-8")

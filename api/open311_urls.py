@@ -9,6 +9,7 @@ app_name = "open311"
 FORMAT = r"\.(?P<fmt>json|xml)$"
 
 urlpatterns = [
+    re_path(r"^discovery" + FORMAT, open311.discovery, name="discovery"),
     re_path(r"^services" + FORMAT, open311.services, name="services"),
     re_path(r"^services/(?P<code>[^/.]+)" + FORMAT, open311.service_definition, name="service"),
     re_path(r"^requests" + FORMAT, open311.requests_, name="requests"),

@@ -148,6 +148,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "resolution",
+            "public_reply",
             "visit_result",
             "rework_count",
             "allowed_actions",
@@ -242,6 +243,13 @@ class MoveSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[(name, move.label) for name, move in MOVES.items()])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     resolution = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
+    public_reply = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=NOTE_MAX,
+        help_text=_("办结时：给诉求人看的答复口径（公开进度查询页显示）"),
+    )
     method = serializers.PrimaryKeyRelatedField(queryset=Method.objects.in_use(), required=False, allow_null=True)
     visit_result = serializers.ChoiceField(choices=VisitResult.choices, required=False, allow_blank=True, default="")
     lead_department = serializers.PrimaryKeyRelatedField(queryset=_active(Department), required=False, allow_null=True)

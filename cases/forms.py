@@ -214,6 +214,12 @@ class MoveForm(forms.Form):
             widget=forms.Textarea(attrs={"rows": 3}),
             error_messages={"required": _("请填写办理结果：做了什么，结果如何。")},
         )
+        self.fields["public_reply"] = forms.CharField(
+            label=_("答复口径"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=_("诉求人在进度查询页看到的答复；不写姓名、电话和内部情况"),
+        )
         self.fields["method"] = forms.ModelChoiceField(
             Method.objects.in_use(),
             label=_("使用的工作法"),

@@ -330,6 +330,13 @@ class Case(models.Model):
     resolution = models.TextField(
         _("办理结果"), blank=True, max_length=NOTE_MAX, validators=[MaxLengthValidator(NOTE_MAX)]
     )
+    public_reply = models.TextField(
+        _("答复口径"),
+        blank=True,
+        max_length=NOTE_MAX,
+        validators=[MaxLengthValidator(NOTE_MAX)],
+        help_text=_("给诉求人看的答复，显示在公开进度查询页；内部情况写在办理结果里"),
+    )
     visit_result = models.CharField(_("回访结果"), max_length=20, choices=VisitResult, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
 

@@ -271,6 +271,7 @@ def case_transition(
     action: str,
     note: str = "",
     resolution: str = "",
+    public_reply: str = "",
     method=None,
     visit_result: str = "",
     lead_department=None,
@@ -335,6 +336,7 @@ def case_transition(
                 }
             )
         case.resolution, case.method, case.resolved_at = resolution.strip(), method, now
+        case.public_reply = public_reply.strip()  # what the resident reads on /track/ (issue 20)
     elif action == "visit":
         if visit_result not in VisitResult.values:
             raise CaseError(_("请选择回访结果。"), field="visit_result")
@@ -355,7 +357,8 @@ def case_transition(
     case.version += 1
     case.save()
     if action == "resolve":
-        note = "\n".join(part for part in (resolution.strip(), note) if part)
+        reply = _("答复口径：%(reply)s") % {"reply": case.public_reply} if case.public_reply else ""
+        note = "\n".join(part for part in (resolution.strip(), reply, note) if part)
     if action == "visit":
         label = VisitResult(visit_result).label
         note = f"{label}" + (f"：{note}" if note else "")

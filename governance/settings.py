@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "places",
     "methods",
     "cases",
+    "track",
     "matters",
     "dashboards",
     "api",
@@ -180,14 +181,6 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_COOKIE_HTTPONLY = True
 
-# The cache holds rate-limit counters (Open311 POST, the public lookup) and cached vocabularies. Several web
-# processes must share it, or each counts alone: CACHE_URL (redis://…) in production; in-process by default.
-CACHE_URL = env_url("CACHE_URL", ("redis", "rediss"))
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    if CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
 OPEN311_POSTS_PER_MINUTE = env_int("OPEN311_POSTS_PER_MINUTE", 30, minimum=1)
 
 # Celery: with no broker, tasks run in-process, eagerly, and their errors propagate.
@@ -218,6 +211,27 @@ CELERY_BEAT_SCHEDULE = {
     "dashboards-refresh": {"task": "dashboards.tasks.refresh_all_dashboards", "schedule": timedelta(minutes=5)},
 }
 
+# The cache holds shared counters (the public lookup's rate limit, track/): it must be one store for every web
+# process. CACHE_URL (redis://…) names it; else the Redis of CELERY_BROKER_URL; else a directory of files,
+# which every process on this host shares (a second host needs CACHE_URL).
+CACHE_URL = env_url("CACHE_URL", ("redis", "rediss"))
+_shared_cache = CACHE_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if _shared_cache:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _shared_cache,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ruziniu"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("CACHE_DIR", str(BASE_DIR / ".cache")),
+        }
+    }
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ServiceTokenAuthentication",
@@ -237,6 +251,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Two models have a `status` field with their own choices; name their enums apart.
     "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "cases.models.Status", "ClassStatusEnum": "matters.models.ClassStatus"},
+    # Open311 (plain Django views with their own api_key) is added to the schema by hand.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.open311_schema.add_open311_paths",
+    ],
 }
 
 LOGGING = {

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("cases/import/", include("cases.import_urls")),
     path("cases/", include("cases.urls")),
+    path("track/", include("track.urls")),
     path("places/", include("places.urls")),
     path("methods/", include("methods.urls")),
     path("classes/", include("matters.urls")),

@@ -24,7 +24,16 @@ class NeighbourhoodAdmin(admin.ModelAdmin):
 
 @admin.register(Estate)
 class EstateAdmin(admin.ModelAdmin):
-    list_display = ["name", "neighbourhood", "housing_type", "year_built", "property_status", "property_company"]
+    list_display = [
+        "name",
+        "neighbourhood",
+        "housing_type",
+        "year_built",
+        "property_status",
+        "property_company",
+        "latitude",
+        "longitude",
+    ]
     list_filter = ["neighbourhood", "housing_type", "property_status"]
     search_fields = ["name", "address"]
     inlines = [BuildingInline]
@@ -32,6 +41,6 @@ class EstateAdmin(admin.ModelAdmin):
 
 @admin.register(Building)
 class BuildingAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "floors", "elevator_count", "elevators_installed_year"]
+    list_display = ["__str__", "floors", "elevator_count", "elevators_installed_year", "latitude", "longitude"]
     list_filter = ["estate__neighbourhood", "estate__housing_type"]
     search_fields = ["estate__name", "number"]

@@ -49,6 +49,26 @@ REGISTRY = {
     ],
 }
 
+# Approximate positions (WGS84) for the demo map and Open311's lat/long; an office imports its own with
+# `manage.py import_coordinates`.
+COORDINATES = {
+    "福安大厦": (31.245810, 121.449620),
+    "晶华园": (31.243120, 121.448350),
+    "句容里": (31.244470, 121.451870),
+    "海防新村": (31.241360, 121.445010),
+    "海防大楼": (31.240920, 121.446980),
+    "新丰里": (31.242600, 121.444200),
+    "蒋家巷小区": (31.247900, 121.446100),
+    "西康公寓": (31.238740, 121.447900),
+    "蒋家巷公房": (31.248300, 121.447300),
+    "三和花园": (31.246200, 121.442900),
+    "昌平公寓": (31.239900, 121.443600),
+    "武定坊": (31.236900, 121.450300),
+    "武定新苑": (31.236100, 121.448800),
+    "淮安里": (31.238200, 121.452600),
+    "江宁大楼": (31.235400, 121.453800),
+}
+
 
 def load() -> int:
     """Create the demo registry if it is missing; returns the number of rows created."""
@@ -76,4 +96,6 @@ def load() -> int:
                     defaults={"floors": floors, "elevator_count": elevators, "elevators_installed_year": elevator_year},
                 )
                 created += made
+    for name, (latitude, longitude) in COORDINATES.items():
+        Estate.objects.filter(name=name, latitude=None).update(latitude=latitude, longitude=longitude)
     return created

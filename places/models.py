@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,30 @@ class Neighbourhood(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def latitude_field():
+    return models.DecimalField(
+        _("纬度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text=_("WGS84，如 31.236521"),
+    )
+
+
+def longitude_field():
+    return models.DecimalField(
+        _("经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text=_("WGS84，如 121.452730"),
+    )
 
 
 class HousingType(models.TextChoices):
@@ -51,6 +76,8 @@ class Estate(models.Model):
         _("物业状况"), max_length=20, choices=PropertyStatus, default=PropertyStatus.MANAGED
     )
     property_company = models.CharField(_("物业公司"), max_length=100, blank=True)
+    latitude = latitude_field()
+    longitude = longitude_field()
 
     objects = EstateQuerySet.as_manager()
 
@@ -62,6 +89,13 @@ class Estate(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def location(self) -> tuple[float, float] | None:
+        """(latitude, longitude), or None while the registry has no coordinates for the estate."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return float(self.latitude), float(self.longitude)
+
 
 class Building(models.Model):
     """A building (楼栋) with the facts that make classes of matters findable."""
@@ -71,6 +105,8 @@ class Building(models.Model):
     floors = models.PositiveIntegerField(_("层数"), null=True, blank=True)
     elevator_count = models.PositiveIntegerField(_("电梯数"), default=0)
     elevators_installed_year = models.PositiveIntegerField(_("电梯安装年份"), null=True, blank=True)
+    latitude = latitude_field()
+    longitude = longitude_field()
 
     class Meta:
         ordering = ["estate__name", "number"]
@@ -80,6 +116,14 @@ class Building(models.Model):
 
     def __str__(self):
         return f"{self.estate.name} {self.number}"
+
+    @property
+    def location(self) -> tuple[float, float] | None:
+        """(latitude, longitude) of the building, else of its estate, else None."""
+        for place in (self, self.estate):
+            if place.latitude is not None and place.longitude is not None:
+                return float(place.latitude), float(place.longitude)
+        return None
 
     @property
     def elevator_age(self) -> int | None:

@@ -51,6 +51,15 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Rate-limit counters and cached vocabularies live in the cache: each test starts with an empty one of its own
+    (the configured cache is shared by every process and every run, tests included)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process(settings):
     """Unit tests run tasks eagerly; the `celery_worker` fixture switches to the real broker."""
     from governance.celery import app

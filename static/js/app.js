@@ -16,3 +16,16 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+// Copy a field's text (the online visit link on the case page).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+  if (!button) return;
+  var field = document.querySelector(button.getAttribute("data-copy"));
+  if (!field) return;
+  field.select();
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(field.value).catch(function () { document.execCommand("copy"); });
+  } else {
+    document.execCommand("copy");
+  }
+});

@@ -30,6 +30,9 @@ PUBLIC = {
     "open311:service",
     "open311:requests",
     "open311:request",
+    "open311:discovery",
+    "track:lookup",  # the resident's progress lookup: reference + last four phone digits
+    "track:visit",  # the resident's single-use return-visit link
     "admin:login",
     "admin:jsi18n",
     "api:not_found",  # the JSON 404 for any other path under /api/: it reveals nothing
@@ -157,6 +160,11 @@ EXPECTED: dict[str, Row] = {
     "open311:service": get(200, 200, 200, 200, 200, 200),
     "open311:requests": get(200, 200, 200, 200, 200, 200),
     "open311:request": get(200, 200, 200, 200, 200, 200),
+    "open311:discovery": get(200, 200, 200, 200, 200, 200),
+    # residents' pages (no sign-in) and the lookup panel on a case page, scoped like the case
+    "track:lookup": get(200, 200, 200, 200, 200, 200),
+    "track:visit": get(404, 404, 404, 404, 404, 404),  # filled with a token that exists nowhere
+    "track:case_panel": get(LOGIN, 200, 404, 200, 404, 200),
 }
 
 
@@ -214,7 +222,9 @@ def admin_row(name: str) -> Row:
         return get(site, denied, denied, denied, denied, 403)
     if name in ADMIN_SITE_PAGES:
         return get(site, denied, denied, denied, denied, 200)
-    if name.startswith(("admin:axes_", "admin:cases_personaldataaccess_")) and name.endswith(("_add", "_delete")):
+    if name.startswith(("admin:axes_", "admin:cases_personaldataaccess_", "admin:track_")) and name.endswith(
+        ("_add", "_delete")
+    ):
         # Audit logs are read-only, even for superusers (axes allows deleting its own lockouts).
         allowed = 200 if name.startswith("admin:axes_") and name.endswith("_delete") else 403
         return get(LOGIN, denied, denied, denied, denied, allowed)
@@ -254,6 +264,7 @@ def kwargs_for(pattern: Pattern, world: dict) -> dict:
         "matters:class_screen": "matter_class",
         "matters:member_step": "membership",
         "matters:case_similar": "case",
+        "track:case_panel": "case",
         "matters:link_decide": "link",
         "api:case-detail": "case",
         "api:case-similar": "case",
@@ -280,6 +291,8 @@ def kwargs_for(pattern: Pattern, world: dict) -> dict:
             kwargs["fmt"] = "json"
         elif param == "code":
             kwargs["code"] = str(world["category"].pk)
+        elif param == "token":
+            kwargs["token"] = "0" * 40
         elif param == "request_id":
             kwargs["request_id"] = world["case"].reference
         elif param == "app_label":
