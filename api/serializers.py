@@ -4,11 +4,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts import roles
-from cases import selectors
-from cases.models import Case, Category, Channel, Department, RequestType, Team, Urgency, VisitResult
+from accounts.names import display_name
+from cases import permissions, selectors
+from cases.models import (
+    ANSWERED_RESULTS,
+    Case,
+    Category,
+    Channel,
+    Department,
+    RequestType,
+    Team,
+    Urgency,
+    VisitReason,
+    VisitResult,
+)
 from cases.validators import mask_phone
-from cases.workflow import MOVES, moves_from
+from cases.workflow import MOVES
 from methods.models import Method
 from places.models import Building, Estate, Neighbourhood
 
@@ -96,7 +107,10 @@ class CaseSerializer(serializers.ModelSerializer):
     reporter_name = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
-    visit_result = serializers.CharField(read_only=True, help_text=_("satisfied、basically、unsatisfied 或空"))
+    visit_result = serializers.CharField(
+        read_only=True, help_text=_("satisfied、basically、unsatisfied、unreachable（无法联系）或空")
+    )
+    assignee_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -135,7 +149,11 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_at",
             "resolution",
             "visit_result",
+            "visit_reason",
+            "visit_independent",
+            "visit_due",
             "rework_count",
+            "assignee_name",
             "allowed_actions",
             "version",
             "created_at",
@@ -152,8 +170,11 @@ class CaseSerializer(serializers.ModelSerializer):
     def get_reporter_phone(self, case: Case) -> str:
         return mask_phone(case.reporter_phone) if selectors.can_see_reporter(self._user(), case) else ""
 
+    def get_assignee_name(self, case: Case) -> str:
+        return display_name(case.assignee) if case.assignee_id else ""
+
     def get_allowed_actions(self, case: Case) -> list[str]:
-        return moves_from(case.status, is_staff=roles.is_staff_member(self._user()))
+        return permissions.moves_for(self._user(), case)
 
 
 def _active(model):
@@ -214,7 +235,22 @@ class MoveSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     resolution = serializers.CharField(required=False, allow_blank=True, default="")
     method = serializers.PrimaryKeyRelatedField(queryset=Method.objects.in_use(), required=False, allow_null=True)
-    visit_result = serializers.ChoiceField(choices=VisitResult.choices, required=False, allow_blank=True, default="")
+    visit_result = serializers.ChoiceField(
+        choices=[(value, VisitResult(value).label) for value in ANSWERED_RESULTS],
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    visit_reason = serializers.ChoiceField(
+        choices=VisitReason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("回访不满意时必填；“其他”时在 note 中写明原因"),
+    )
+    visit_reached = serializers.BooleanField(
+        required=False, default=True, help_text=_("false：未接通（记一次回访尝试，三次未接通按“无法联系”结案）")
+    )
     lead_department = serializers.PrimaryKeyRelatedField(queryset=_active(Department), required=False, allow_null=True)
     assisting_departments = serializers.PrimaryKeyRelatedField(
         queryset=_active(Department), many=True, required=False, allow_null=True
@@ -265,7 +301,7 @@ def stale_event_data(event, *, user, case: Case) -> dict:
     return {
         "kind": event.kind,
         "action": event.action,
-        "actor": str(event.actor) if event.actor_id else None,
+        "actor": display_name(event.actor) if event.actor_id else None,
         "created_at": event.created_at,
         "note": event.note,
         "changes": changes,
