@@ -110,6 +110,9 @@ class CaseSerializer(serializers.ModelSerializer):
     visit_result = serializers.CharField(
         read_only=True, help_text=_("satisfied、basically、unsatisfied、unreachable（无法联系）或空")
     )
+    visit_reason = serializers.CharField(
+        read_only=True, help_text=_("不满意原因：unresolved、partly、attitude、timeliness、other 或空")
+    )
     assignee_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -260,6 +263,20 @@ class MoveSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text=_("可选：客户端读到的版本号，已过时则返回 409")
     )
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    """Ask for more working days (延期申请)."""
+
+    days = serializers.IntegerField(min_value=1, max_value=60)
+    reason = serializers.CharField()
+
+
+class ExtensionDecideSerializer(serializers.Serializer):
+    """Decide the case's pending extension request; nobody decides their own."""
+
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ChangeSerializer(serializers.Serializer):

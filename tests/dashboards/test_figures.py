@@ -44,8 +44,10 @@ def expected(cases, *, hood=None, after=None, before=None, category=None, method
             or (not c.accepted_at and c.first_contact_due < now)
         ),
         "resolved": len(done),
-        "satisfied": sum(1 for c in chosen if c.visit_result in ("satisfied", "basically")),
-        "visited": sum(1 for c in chosen if c.visit_result),
+        "satisfied": sum(
+            1 for c in chosen if independently_visited(c) and c.visit_result in ("satisfied", "basically")
+        ),
+        "visited": sum(1 for c in chosen if independently_visited(c) and c.visit_result != "unreachable"),
         "open": sum(1 for c in chosen if c.status not in ("resolved", "closed")),
         "overdue": sum(1 for c in chosen if c.status not in ("resolved", "closed") and c.due_at < now),
         "resolved_month": sum(1 for c in chosen if c.resolved_at and timezone.localdate(c.resolved_at) >= month),
@@ -61,6 +63,18 @@ def expected(cases, *, hood=None, after=None, before=None, category=None, method
     figures["resolution_rate"] = rate(figures["resolved"], figures["total"])
     figures["satisfaction_rate"] = rate(figures["satisfied"], figures["visited"])
     return figures
+
+
+def independently_visited(case) -> bool:
+    """Read from the timeline: the case's last visit was recorded by someone who neither resolved it (the
+    resolve before that visit) nor was its assignee."""
+    events = list(case.events.filter(action__in=["resolve", "visit"]).order_by("created_at", "id"))
+    visits = [index for index, event in enumerate(events) if event.action == "visit"]
+    if not visits:
+        return False
+    last = visits[-1]
+    resolver = next(e.actor_id for e in reversed(events[:last]) if e.action == "resolve")
+    return events[last].actor_id not in (resolver, case.assignee_id)
 
 
 def listed(client, url: str) -> int:
