@@ -161,6 +161,9 @@ def extension_decide(request, pk):
             approve=form.cleaned_data["decision"] == "approve",
             note=form.cleaned_data["note"],
         )
+    except services.NotPermitted as error:
+        messages.error(request, error.message)
+        return _render_detail(request, selectors.case_for(request.user, extension.case_id), status=403)
     except services.CaseError as error:
         messages.error(request, error.message)
     else:
