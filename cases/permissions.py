@@ -98,31 +98,31 @@ def _granted_export(user, case, extension) -> bool:
 
 COMMITTEE_WORK = Condition(
     "committee_work",
-    gettext_lazy("交给居委会办理的案件（责任人是本人或本居委会同事，或未指定到街道人员/专班）"),
+    gettext_lazy("居委会承办的案件"),
     gettext_lazy("该案件由街道工作人员或工作专班承办，居委会不能%(action)s。"),
     _committee_work,
 )
 NOT_OWN_CASE = Condition(
     "not_own_case",
-    gettext_lazy("不是本人办结或承办的案件（独立回访）"),
+    gettext_lazy("非本人办结或承办（独立回访）"),
     gettext_lazy("回访须独立进行：办结人和责任人不能回访自己办理的案件，请由其他工作人员或回访员回访。"),
     _not_own_case,
 )
 NOT_OWN_REQUEST = Condition(
     "not_own_request",
-    gettext_lazy("不是本人提出的申请"),
+    gettext_lazy("非本人提出的申请"),
     gettext_lazy("不能审批自己提出的延期申请，请由其他街道工作人员审批。"),
     _not_own_request,
 )
 RESIDENT_SHOWN = Condition(
     "resident_shown",
-    gettext_lazy("诉求人未设保密（保密时仅街道工作人员和回访员）"),
+    gettext_lazy("诉求人未设保密"),
     gettext_lazy("该诉求人信息保密。"),
     _resident_shown,
 )
 GRANTED_EXPORT = Condition(
     "granted_export",
-    gettext_lazy("单独授予了“导出个人信息”权限"),
+    gettext_lazy("已单独授予导出权限"),
     gettext_lazy("您没有导出个人信息的权限，导出文件中的电话已隐去中间四位。"),
     _granted_export,
 )
@@ -209,7 +209,7 @@ def check(user, action: str, case=None, *, extension=None) -> None:
 
 def markdown_table() -> str:
     """The matrix as the README shows it: one row per action, one column per role."""
-    header = "| action | " + " | ".join(f"{label} ({key})" for key, label in ROLES.items()) + " |"
+    header = "| 操作 action | " + " | ".join(f"{label} ({key})" for key, label in ROLES.items()) + " |"
     lines = [header, "|---" * (len(ROLES) + 1) + "|"]
     for action, label in ACTIONS.items():
         row = []
