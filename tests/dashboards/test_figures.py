@@ -206,3 +206,15 @@ def test_median_days_are_computed_by_the_database(cases, durations, median):
         Case.objects.filter(pk=case.pk).update(resolved_at=case.received_at + timedelta(days=days))
     seconds = Case.objects.aggregate(m=MedianDuration("resolved_at", "received_at"))["m"]
     assert (None if seconds is None else round(seconds / 86400, 6)) == median
+
+
+def test_satisfaction_counts_only_independent_visits_as_counted_by_hand(staff_client, cases):
+    # By hand, from the fixture (default period): independent visits — 满意 (received 20 days ago),
+    # 不满意 (the reworked case), 满意 (the other neighbourhood's second case); left out — the 基本满意 the handler
+    # recorded himself, and the case closed as 无法联系 after three unanswered calls. So 2 satisfied of 3 visited.
+    response = staff_client.get(reverse("dashboards:overview"))
+    text, href = shown(response).found[("kpi", None, "satisfaction_rate")]
+    assert text == "66.7%"
+    assert listed(staff_client, href) == 2
+    assert "visit_independent=1" in href
+    assert "独立回访" in response.text and "无法联系" in response.text  # the 指标口径 says what counts
