@@ -262,11 +262,10 @@ def case_transition(
     if move is None:
         raise IllegalMove(_("未知的操作。"))
     if action == "visit":
-        reached = visit_reached
         outcome = visits.case_visit(
             case_id=case_id,
             actor=actor,
-            reached=reached,
+            reached=visit_reached,
             result=visit_result,
             reason=visit_reason,
             note=note,
