@@ -146,3 +146,9 @@ def test_a_visitor_alone_sees_only_cases_waiting_for_a_visit_and_cannot_work_the
     client.force_login(visitor_user)
     assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404  # new, not waiting for a visit
     assert client.get(reverse("cases:create")).status_code == 403
+
+
+def test_a_visitors_home_page_leads_to_the_queue(client, visitor_user):
+    client.force_login(visitor_user)
+    page = client.get(reverse("home"))
+    assert reverse("cases:visit_queue") in page.text and "您的账号不处理案件" not in page.text
