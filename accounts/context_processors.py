@@ -10,4 +10,5 @@ def site(request):
         "user_roles": roles.role_labels(user) if user.is_authenticated else [],
         "is_staff_member": roles.is_staff_member(user),
         "is_method_admin": roles.is_method_admin(user),
+        "can_visit": roles.is_staff_member(user) or roles.is_committee_member(user) or roles.is_visitor(user),
     }

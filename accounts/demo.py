@@ -15,6 +15,8 @@ USERS = {
     "handbook": ("李", "文", [roles.METHOD_ADMIN], None, "工作法管理员"),
     "committee": ("陈", "静", [roles.COMMITTEE], "句容里居委会", "句容里居委会社工"),
     "haifang": ("周", "强", [roles.COMMITTEE], "海防村居民区", "海防村居民区社工"),
+    "huifang": ("赵", "丽", [roles.VISITOR], None, "回访员"),
+    "director": ("张", "伟", [roles.STAFF], None, "街道城运中心主任"),
 }
 
 

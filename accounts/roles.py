@@ -1,4 +1,4 @@
-"""The three roles and the questions views ask about a user."""
+"""The roles and the questions views ask about a user. What each role may do to a case: cases/permissions.py."""
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 STAFF = settings.ROLE_STAFF
 COMMITTEE = settings.ROLE_COMMITTEE
 METHOD_ADMIN = settings.ROLE_METHOD_ADMIN
-ROLE_LABELS = {STAFF: _("街道工作人员"), COMMITTEE: _("居委会"), METHOD_ADMIN: _("工作法管理员")}
+VISITOR = settings.ROLE_VISITOR
+ROLE_LABELS = {STAFF: _("街道工作人员"), COMMITTEE: _("居委会"), METHOD_ADMIN: _("工作法管理员"), VISITOR: _("回访员")}
 
 
 def _groups(user) -> set[str]:
@@ -32,6 +33,11 @@ def is_method_admin(user) -> bool:
     return user.is_authenticated and (user.is_superuser or METHOD_ADMIN in _groups(user))
 
 
+def is_visitor(user) -> bool:
+    """A 回访员: makes return visits (alone, or on top of the staff role)."""
+    return user.is_authenticated and VISITOR in _groups(user)
+
+
 def committee_neighbourhood_id(user) -> int | None:
     """The neighbourhood a committee member is confined to; None for everyone else."""
     if not is_committee_member(user):
@@ -43,4 +49,4 @@ def committee_neighbourhood_id(user) -> int | None:
 def role_labels(user) -> list[str]:
     if user.is_superuser:
         return [str(_("系统管理员"))]
-    return [str(ROLE_LABELS[name]) for name in (STAFF, COMMITTEE, METHOD_ADMIN) if name in _groups(user)]
+    return [str(ROLE_LABELS[name]) for name in (STAFF, COMMITTEE, METHOD_ADMIN, VISITOR) if name in _groups(user)]

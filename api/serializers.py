@@ -4,10 +4,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts import roles
 from accounts.names import display_name
-from cases import selectors
+from cases import permissions, selectors
 from cases.models import (
+    ANSWERED_RESULTS,
     DESCRIPTION_MAX,
     NOTE_MAX,
     TITLE_MAX,
@@ -18,11 +18,12 @@ from cases.models import (
     RequestType,
     Team,
     Urgency,
+    VisitReason,
     VisitResult,
 )
 from cases.personal import mask_text, visible_changes
 from cases.validators import mask_phone
-from cases.workflow import MOVES, moves_from
+from cases.workflow import MOVES
 from methods.models import Method
 from places.models import Building, Estate, Neighbourhood
 
@@ -110,7 +111,13 @@ class CaseSerializer(serializers.ModelSerializer):
     reporter_name = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
-    visit_result = serializers.CharField(read_only=True, help_text=_("satisfied、basically、unsatisfied 或空"))
+    visit_result = serializers.CharField(
+        read_only=True, help_text=_("satisfied、basically、unsatisfied、unreachable（无法联系）或空")
+    )
+    visit_reason = serializers.CharField(
+        read_only=True, help_text=_("不满意原因：unresolved、partly、attitude、timeliness、other 或空")
+    )
+    assignee_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -150,7 +157,11 @@ class CaseSerializer(serializers.ModelSerializer):
             "resolution",
             "public_reply",
             "visit_result",
+            "visit_reason",
+            "visit_independent",
+            "visit_due",
             "rework_count",
+            "assignee_name",
             "allowed_actions",
             "version",
             "created_at",
@@ -167,8 +178,11 @@ class CaseSerializer(serializers.ModelSerializer):
     def get_reporter_phone(self, case: Case) -> str:
         return mask_phone(case.reporter_phone) if selectors.can_see_reporter(self._user(), case) else ""
 
+    def get_assignee_name(self, case: Case) -> str:
+        return display_name(case.assignee) if case.assignee_id else ""
+
     def get_allowed_actions(self, case: Case) -> list[str]:
-        return moves_from(case.status, is_staff=roles.is_staff_member(self._user()))
+        return permissions.moves_for(self._user(), case)
 
     def to_representation(self, case: Case) -> dict:
         data = super().to_representation(case)
@@ -251,7 +265,22 @@ class MoveSerializer(serializers.Serializer):
         help_text=_("办结时：给诉求人看的答复口径（公开进度查询页显示）"),
     )
     method = serializers.PrimaryKeyRelatedField(queryset=Method.objects.in_use(), required=False, allow_null=True)
-    visit_result = serializers.ChoiceField(choices=VisitResult.choices, required=False, allow_blank=True, default="")
+    visit_result = serializers.ChoiceField(
+        choices=[(value, VisitResult(value).label) for value in ANSWERED_RESULTS],
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    visit_reason = serializers.ChoiceField(
+        choices=VisitReason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("回访不满意时必填；“其他”时在 note 中写明原因"),
+    )
+    visit_reached = serializers.BooleanField(
+        required=False, default=True, help_text=_("false：未接通（记一次回访尝试，三次未接通按“无法联系”结案）")
+    )
     lead_department = serializers.PrimaryKeyRelatedField(queryset=_active(Department), required=False, allow_null=True)
     assisting_departments = serializers.PrimaryKeyRelatedField(
         queryset=_active(Department), many=True, required=False, allow_null=True
@@ -261,6 +290,20 @@ class MoveSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text=_("可选：客户端读到的版本号，已过时则返回 409")
     )
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    """Ask for more working days (延期申请)."""
+
+    days = serializers.IntegerField(min_value=1, max_value=60)
+    reason = serializers.CharField()
+
+
+class ExtensionDecideSerializer(serializers.Serializer):
+    """Decide the case's pending extension request; nobody decides their own."""
+
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ChangeSerializer(serializers.Serializer):

@@ -20,10 +20,19 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.errors import error_response
 from api.permissions import WorksOnCases
-from cases import selectors
+from cases import permissions, selectors
 from cases.filters import CaseFilter
 from cases.models import Category, Channel, Department, RequestType
-from cases.services import CaseError, StaleEdit, case_create, case_transition, case_update
+from cases.services import (
+    CaseError,
+    NotPermitted,
+    StaleEdit,
+    case_create,
+    case_transition,
+    case_update,
+    extension_decide,
+    extension_request,
+)
 from methods.models import Method
 
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="4xx：{字段名: [说明]} 或 {detail: 说明}")
@@ -131,6 +140,38 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             return error_response(stale, user=request.user, case=case)
         try:
             case_transition(case_id=case.pk, actor=request.user, **data)
+        except DOMAIN_ERRORS as error:
+            return error_response(error, user=request.user, case=case)
+        return self._show(case.pk)
+
+    @extend_schema(request=s.ExtensionRequestSerializer, responses={200: s.CaseSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def extension(self, request, pk=None):
+        """Ask for more working days to resolve the case (one pending request at a time)."""
+        case = self.get_object()
+        form = s.ExtensionRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            extension_request(case_id=case.pk, actor=request.user, **form.validated_data)
+        except DOMAIN_ERRORS as error:
+            return error_response(error, user=request.user, case=case)
+        return self._show(case.pk)
+
+    @extend_schema(request=s.ExtensionDecideSerializer, responses={200: s.CaseSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="extension/decide", url_name="extension-decide")
+    def decide_extension(self, request, pk=None):
+        """Approve or refuse the case's pending extension request. Nobody decides their own request."""
+        case = self.get_object()
+        if not permissions.allowed(request.user, "decide_extension"):
+            return error_response(NotPermitted(_("只有街道工作人员可以审批延期。")), user=request.user, case=case)
+        form = s.ExtensionDecideSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        pending = case.extensions.filter(status="pending").first()
+        if pending is None:
+            message = _("该案件没有待审批的延期申请。")
+            return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
+        try:
+            extension_decide(extension_id=pending.pk, actor=request.user, **form.validated_data)
         except DOMAIN_ERRORS as error:
             return error_response(error, user=request.user, case=case)
         return self._show(case.pk)

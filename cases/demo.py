@@ -636,6 +636,9 @@ class Loader:
         self.staff = user_model.objects.filter(username="staff").first() or (
             user_model.objects.filter(is_superuser=True).order_by("pk").first()
         )
+        # Return visits by the 回访员 and extensions decided by a second staff member: nobody checks their own work.
+        self.visitor = user_model.objects.filter(username="huifang").first() or self.staff
+        self.director = user_model.objects.filter(username="director").first() or self.staff
         self.committee = {
             user.profile.neighbourhood_id: user
             for user in user_model.objects.filter(username__in=["committee", "haifang"]).select_related("profile")
@@ -719,9 +722,10 @@ class Loader:
                 extra = {"resolution": step.resolution or "已办结。", "method": method}
             elif step.action == "visit":
                 extra = {"visit_result": step.visit_result}
-            case = case_transition(
-                case_id=case.pk, actor=self.staff, action=step.action, note=step.note, at=at, **extra
-            )
+                if step.visit_result == "unsatisfied":
+                    extra["visit_reason"] = "partly"
+            actor = self.visitor if step.action == "visit" else self.staff
+            case = case_transition(case_id=case.pk, actor=actor, action=step.action, note=step.note, at=at, **extra)
             self.created += 1
         return case
 
@@ -733,7 +737,7 @@ class Loader:
         self.created += 1
         if approve is not None:
             note = "同意延期，请抓紧推进。" if approve else "不同意延期：请先按原计划推进，新物业进场后再议。"
-            extension_decide(extension_id=extension.pk, actor=self.staff, approve=approve, note=note)
+            extension_decide(extension_id=extension.pk, actor=self.director, approve=approve, note=note)
 
 
 def load() -> int:

@@ -8,6 +8,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.names import display_name
 from cases import selectors, vocabularies
 from cases.models import Case, Category, Channel, Department, RequestType, Status, Team, Urgency, VisitResult
 from cases.validators import validate_calendar_date
@@ -69,6 +70,7 @@ class CaseFilter(filters.FilterSet):
     visit_result = filters.MultipleChoiceFilter(
         choices=VisitResult.choices, label=_("回访结果"), widget=forms.CheckboxSelectMultiple
     )
+    visit_independent = filters.ChoiceFilter(choices=YES_NO, method="filter_independent", label=_("独立回访"))
     rework = filters.ChoiceFilter(choices=YES_NO, method="filter_rework", label=_("重办"))
     responded_in_time = filters.ChoiceFilter(choices=YES_NO, method="filter_responded", label=_("按时签收"))
     sort = filters.OrderingFilter(
@@ -108,6 +110,7 @@ class CaseFilter(filters.FilterSet):
         self.filters["estate"].queryset = selectors.estates_for(user)
         self.filters["building"].queryset = selectors.buildings_for(user)
         self.filters["assignee"].queryset = selectors.case_workers()
+        self.filters["assignee"].field.label_from_instance = display_name
         # The dropdowns' rows are the same for everyone but the places, which follow the user's scope.
         for name in VOCABULARY_FILTERS:
             scope = selectors.place_scope(user) if name in PLACE_FILTERS else ()
@@ -145,6 +148,12 @@ class CaseFilter(filters.FilterSet):
 
     def filter_resolved_before(self, queryset, name, value):
         return queryset.filter(resolved_at__lt=_start_of(value + timedelta(days=1)))
+
+    def filter_independent(self, queryset, name, value):
+        """The last return visit was (1) or was not (0) made by someone other than the handlers."""
+        if value in ("1", "0"):
+            return queryset.filter(visit_independent=value == "1").exclude(visit_result="")
+        return queryset
 
     def filter_rework(self, queryset, name, value):
         if value == "1":

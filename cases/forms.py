@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.names import display_name
 from cases import selectors, vocabularies
-from cases.models import NOTE_MAX, Case, Category, Department, Team, VisitResult
+from cases.models import ANSWERED_RESULTS, NOTE_MAX, Case, Category, Department, Team, VisitReason, VisitResult
 from cases.personal import mask_text, restore_numbers
 from cases.services import EDITABLE_FIELDS
 from cases.validators import mask_phone
@@ -230,15 +230,40 @@ class MoveForm(forms.Form):
             self.initial["method"] = case.method_id
 
     def _add_visit_fields(self, case):
+        # Required-ness is the visit service's (cases/visits.py): a call not answered has no result.
+        self.fields["visit_reached"] = forms.TypedChoiceField(
+            choices=[("1", _("已接通")), ("0", _("未接通"))],
+            coerce=lambda value: value == "1",
+            empty_value=True,
+            required=False,
+            initial="1",
+            label=_("电话是否接通"),
+            widget=forms.RadioSelect,
+        )
         self.fields["visit_result"] = forms.ChoiceField(
-            choices=VisitResult.choices,
+            choices=[(value, VisitResult(value).label) for value in ANSWERED_RESULTS],
             label=_("回访结果"),
             widget=forms.RadioSelect,
-            error_messages={"required": _("请选择回访结果。")},
+            required=False,
+        )
+        self.fields["visit_reason"] = forms.ChoiceField(
+            choices=[("", _("（不满意时必选）")), *VisitReason.choices],
+            label=_("不满意原因"),
+            required=False,
         )
 
     def service_kwargs(self) -> dict:
         return dict(self.cleaned_data)
+
+    def visit_kwargs(self) -> dict:
+        """The arguments of cases.visits.case_visit."""
+        data = self.cleaned_data
+        return {
+            "reached": data.get("visit_reached", True),
+            "result": data.get("visit_result", ""),
+            "reason": data.get("visit_reason", ""),
+            "note": data.get("note", ""),
+        }
 
 
 class ExtensionRequestForm(forms.Form):

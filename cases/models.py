@@ -170,9 +170,29 @@ class VisitResult(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASICALLY = "basically", _("基本满意")
     UNSATISFIED = "unsatisfied", _("不满意")
+    # Not an answer: the resident could not be reached (cases/visits.py closes the case after the last attempt).
+    UNREACHABLE = "unreachable", _("无法联系")
 
 
 SATISFIED_RESULTS = [VisitResult.SATISFIED, VisitResult.BASICALLY]
+# The resident's answers; 无法联系 is none of them and never counts as visited.
+ANSWERED_RESULTS = [VisitResult.SATISFIED, VisitResult.BASICALLY, VisitResult.UNSATISFIED]
+
+
+class VisitReason(models.TextChoices):
+    """Why a resident was not satisfied (required with 不满意)."""
+
+    UNRESOLVED = "unresolved", _("未解决")
+    PARTLY = "partly", _("解决不彻底")
+    ATTITUDE = "attitude", _("态度")
+    TIMELINESS = "timeliness", _("时效")
+    OTHER = "other", _("其他")
+
+
+class VisitChannel(models.TextChoices):
+    PHONE = "phone", _("电话")
+    ONLINE = "online", _("线上")
+    IN_PERSON = "in_person", _("上门")
 
 
 # The longest texts a person may type. Real residents' messages run to about 7,000 characters; a bound keeps one
@@ -206,11 +226,16 @@ class CaseBigrams(models.Func):
 
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see every case; a committee member sees their own neighbourhood's; others none."""
+        """Staff see every case; a committee member sees their own neighbourhood's; a 回访员 the cases waiting
+        for a visit and those they visited; others none."""
         if roles.is_staff_member(user):
             return self
         hood = roles.committee_neighbourhood_id(user)
-        return self.filter(neighbourhood_id=hood) if hood else self.none()
+        scope = Q(neighbourhood_id=hood) if hood else None
+        if roles.is_visitor(user):
+            visits = Q(status=Status.RESOLVED) | Q(pk__in=CaseVisit.objects.filter(visitor=user).values("case_id"))
+            scope = visits if scope is None else scope | visits
+        return self.filter(scope) if scope is not None else self.none()
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -338,6 +363,19 @@ class Case(models.Model):
         help_text=_("给诉求人看的答复，显示在公开进度查询页；内部情况写在办理结果里"),
     )
     visit_result = models.CharField(_("回访结果"), max_length=20, choices=VisitResult, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("办结人"),
+    )
+    visit_due = models.DateTimeField(_("回访时限"), null=True, blank=True, editable=False)
+    visit_reason = models.CharField(_("不满意原因"), max_length=20, choices=VisitReason, blank=True, editable=False)
+    # The last visit result was recorded by someone other than the handler: only these count in 满意率.
+    visit_independent = models.BooleanField(_("独立回访"), default=False, editable=False)
     rework_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
 
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -467,6 +505,37 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableError("timeline events cannot be deleted")
+
+
+class CaseVisit(models.Model):
+    """One attempt at a return visit (回访): who, when, how, reached or not, and the resident's answer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits", verbose_name=_("案件"))
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("回访人"),
+        help_text=_("线上回访由居民本人填写时为空"),
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    channel = models.CharField(_("方式"), max_length=20, choices=VisitChannel, default=VisitChannel.PHONE)
+    reached = models.BooleanField(_("已接通"), default=True)
+    result = models.CharField(_("回访结果"), max_length=20, choices=VisitResult, blank=True)
+    reason = models.CharField(_("不满意原因"), max_length=20, choices=VisitReason, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    independent = models.BooleanField(_("独立回访"), default=False)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("回访记录")
+        verbose_name_plural = _("回访记录")
+        indexes = [models.Index(fields=["case", "-at"], name="visit_case_at")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.at:%Y-%m-%d %H:%M} {self.result or '-'}"
 
 
 class ExtensionStatus(models.TextChoices):

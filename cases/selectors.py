@@ -1,7 +1,7 @@
 """Reads of cases that cross relations or permissions. Every page fetches through these."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -52,8 +52,8 @@ def pending_extension(extensions: list[ExtensionRequest]) -> ExtensionRequest | 
 
 
 def can_see_reporter(user, case: Case) -> bool:
-    """A confidential resident is shown to street-office staff only."""
-    return not case.reporter_confidential or roles.is_staff_member(user)
+    """A confidential resident is shown to street-office staff only, and to the 回访员 who must call them."""
+    return not case.reporter_confidential or roles.is_staff_member(user) or roles.is_visitor(user)
 
 
 def record_phone_reveal(user, case: Case) -> PersonalDataAccess:
@@ -110,13 +110,24 @@ def building_for(user, pk: int) -> Building:
 
 
 def case_workers() -> QuerySet:
-    """People a case can be assigned to: active users with a role."""
+    """People a case can be assigned to: active people with the staff or committee role. Never the admin nor a
+    service account (a user that cannot sign in with a password: it acts through its API token only)."""
     return (
         get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(groups__name__in=[roles.STAFF, roles.COMMITTEE]) | Q(is_superuser=True))
+        .objects.filter(is_active=True, is_superuser=False, groups__name__in=[roles.STAFF, roles.COMMITTEE])
+        .exclude(password__startswith="!")
         .distinct()
         .order_by("last_name", "first_name", "username")
+    )
+
+
+def visit_queue(user) -> QuerySet[Case]:
+    """Resolved cases waiting for their return visit that `user` may see, the earliest visit deadline first."""
+    return (
+        cases_for(user)
+        .filter(status=Status.RESOLVED)
+        .select_related("resolved_by", "team")
+        .order_by(F("visit_due").asc(nulls_last=True), "resolved_at", "id")
     )
 
 

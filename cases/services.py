@@ -3,16 +3,18 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.names import display_name
+from cases import permissions, visits
 from cases.deadlines import add_working_days, deadlines_for
 from cases.models import (
     NOTE_MAX,
-    SATISFIED_RESULTS,
     Case,
     CaseCounter,
     CaseEvent,
@@ -20,7 +22,7 @@ from cases.models import (
     ExtensionRequest,
     ExtensionStatus,
     Status,
-    VisitResult,
+    VisitChannel,
 )
 from cases.validators import clean_text, mask_phone, normalise_phone
 from cases.workflow import MOVES
@@ -80,6 +82,8 @@ def _readable(case: Case, name: str, value) -> str:
     field = Case._meta.get_field(name)
     if value is None or value == "":
         return ""
+    if isinstance(value, get_user_model()):
+        return display_name(value)  # people by the name colleagues know them by, never the login name
     if isinstance(field, models.ManyToManyField):
         return "、".join(sorted(str(item) for item in value))
     if field.choices:
@@ -179,7 +183,7 @@ def case_create(*, actor, data: dict, at: datetime | None = None, intake_key=Non
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    if not (roles.is_staff_member(actor) or roles.is_committee_member(actor)):
+    if not permissions.allowed(actor, "log"):
         raise NotPermitted(_("只有街道工作人员和居委会可以登记案件。"))
     if intake_key is not None:
         # Creations queue on the year's counter row (_next_reference): the second of two concurrent submissions
@@ -212,6 +216,7 @@ def case_create(*, actor, data: dict, at: datetime | None = None, intake_key=Non
 def case_update(*, case_id: int, actor, expected_version: int, data: dict) -> Case:
     """Save an edit made on a form opened at `expected_version`; refuse it if the case changed since."""
     case = _visible_for_update(case_id, actor)
+    permissions.check(actor, "edit", case)
     if case.version != expected_version:
         events = list(case.events.filter(case_version__gt=expected_version).select_related("actor"))
         raise StaleEdit(_("在您编辑期间，其他人已修改了该案件。请查看以下变化后重新编辑。"), events=events)
@@ -274,6 +279,9 @@ def case_transition(
     public_reply: str = "",
     method=None,
     visit_result: str = "",
+    visit_reason: str = "",
+    visit_reached: bool = True,
+    channel: str = VisitChannel.PHONE,
     lead_department=None,
     assisting_departments=None,
     team=None,
@@ -282,21 +290,33 @@ def case_transition(
 ) -> Case:
     """Make one move from the table in cases/workflow.py, with its checks and its timeline line.
 
-    `at` backdates the move (imports and demo data of past cases); the default is now."""
+    `at` backdates the move (imports and demo data of past cases); the default is now. Who may make it is
+    the permission matrix's answer (cases/permissions.py); the return visit is cases.visits.case_visit."""
     move = MOVES.get(action)
     if move is None:
         raise IllegalMove(_("未知的操作。"))
+    note, resolution, public_reply = (clean_text(text).strip() for text in (note, resolution, public_reply))
+    if max(len(note), len(resolution), len(public_reply)) > NOTE_MAX:
+        raise CaseError(_("内容不能超过 %(limit)s 个字。") % {"limit": NOTE_MAX}, field="note")
+    if action == "visit":
+        outcome = visits.case_visit(
+            case_id=case_id,
+            actor=actor,
+            reached=visit_reached,
+            result=visit_result,
+            reason=visit_reason,
+            note=note,
+            channel=channel,
+            at=at,
+        )
+        return outcome.case
     case = _visible_for_update(case_id, actor)
-    if move.staff_only and not roles.is_staff_member(actor):
-        raise NotPermitted(_("只有街道工作人员可以%(action)s。") % {"action": move.label})
+    permissions.check(actor, action, case)
     if case.status not in move.sources:
         raise IllegalMove(
             _("案件当前状态为“%(status)s”，不能%(action)s。")
             % {"status": case.get_status_display(), "action": move.label}
         )
-    note, resolution = clean_text(note).strip(), clean_text(resolution)
-    if len(note) > NOTE_MAX or len(resolution) > NOTE_MAX:
-        raise CaseError(_("内容不能超过 %(limit)s 个字。") % {"limit": NOTE_MAX}, field="note")
     if move.needs_note and not note:
         raise CaseError(_("请填写%(action)s的理由或内容。") % {"action": move.label}, field="note")
 
@@ -316,6 +336,11 @@ def case_transition(
                 )
                 setattr(case, name, value)
         if assisting_departments is not None:
+            before = _readable(case, "assisting_departments", list(case.assisting_departments.all()))
+            after = _readable(case, "assisting_departments", list(assisting_departments))
+            if before != after:
+                label = _label("assisting_departments")
+                changes.append({"field": "assisting_departments", "label": label, "old": before, "new": after})
             case.assisting_departments.set(assisting_departments)
     elif action == "accept":
         case.accepted_at = case.accepted_at or now
@@ -337,20 +362,11 @@ def case_transition(
             )
         case.resolution, case.method, case.resolved_at = resolution.strip(), method, now
         case.public_reply = public_reply.strip()  # what the resident reads on /track/ (issue 20)
-    elif action == "visit":
-        if visit_result not in VisitResult.values:
-            raise CaseError(_("请选择回访结果。"), field="visit_result")
-        case.visit_result = visit_result
+        case.resolved_by, case.visit_due = actor, visits.visit_due(now)
 
     case.status = _target(case, action)
     if action == "resume":
         case.status_before_hold = ""
-    if action == "visit":
-        if visit_result in SATISFIED_RESULTS:
-            case.closed_at = now
-        else:
-            case.rework_count += 1
-            case.resolved_at = None
     if action == "return":
         case.accepted_at = None
 
@@ -359,9 +375,6 @@ def case_transition(
     if action == "resolve":
         reply = _("答复口径：%(reply)s") % {"reply": case.public_reply} if case.public_reply else ""
         note = "\n".join(part for part in (resolution.strip(), reply, note) if part)
-    if action == "visit":
-        label = VisitResult(visit_result).label
-        note = f"{label}" + (f"：{note}" if note else "")
     to_status = case.status if case.status != from_status else ""
     _log(
         case,
@@ -383,8 +396,6 @@ def _target(case: Case, action: str) -> str:
         return move.target
     if action == "resume":
         return case.status_before_hold or Status.IN_PROGRESS
-    if action == "visit":
-        return Status.CLOSED if case.visit_result in SATISFIED_RESULTS else Status.IN_PROGRESS
     return case.status
 
 
@@ -392,6 +403,7 @@ def _target(case: Case, action: str) -> str:
 def extension_request(*, case_id: int, actor, days: int, reason: str) -> ExtensionRequest:
     """Ask for `days` more working days; staff approve or refuse it."""
     case = _visible_for_update(case_id, actor)
+    permissions.check(actor, "request_extension", case)
     if case.status not in (Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD):
         raise IllegalMove(_("案件当前状态为“%(status)s”，不能申请延期。") % {"status": case.get_status_display()})
     reason = clean_text(reason)
@@ -418,13 +430,14 @@ def extension_request(*, case_id: int, actor, days: int, reason: str) -> Extensi
 
 @transaction.atomic
 def extension_decide(*, extension_id: int, actor, approve: bool, note: str = "") -> ExtensionRequest:
-    """Approve (the deadline moves) or refuse a pending extension request."""
-    if not roles.is_staff_member(actor):
+    """Approve (the deadline moves) or refuse a pending extension request; nobody decides their own."""
+    if not permissions.allowed(actor, "decide_extension"):
         raise NotPermitted(_("只有街道工作人员可以审批延期。"))
     extension = ExtensionRequest.objects.select_for_update().select_related("case").get(pk=extension_id)
     if extension.status != ExtensionStatus.PENDING:
         raise IllegalMove(_("该延期申请已审批。"))
     case = _visible_for_update(extension.case_id, actor)
+    permissions.check(actor, "decide_extension", case, extension=extension)
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     note = clean_text(note)[:NOTE_MAX]
     extension.decided_by, extension.decided_at, extension.decision_note = actor, timezone.now(), note.strip()

@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("export/", views.case_export, name="export"),
+    path("visits/", views.visit_queue, name="visit_queue"),
     path("new/", views.case_create, name="create"),
     path("options/estates/", views.estate_options, name="estate_options"),
     path("options/buildings/", views.building_options, name="building_options"),

@@ -5,15 +5,16 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
-from cases import exports, selectors, services
+from cases import exports, permissions, selectors, services, visits
 from cases.filters import MAIN_FILTERS, CaseFilter
 from cases.forms import CaseForm, ExtensionDecideForm, ExtensionRequestForm, MoveForm
 from cases.models import Status
-from cases.workflow import MOVES, moves_from
+from cases.workflow import MOVES
 from methods.selectors import suggest_methods
 
 PAGE_SIZE = 25
@@ -116,9 +117,16 @@ def case_move(request, pk):
     form = MoveForm(request.POST, action=action, case=case)
     if form.is_valid():
         try:
-            services.case_transition(case_id=case.pk, actor=request.user, **form.service_kwargs())
+            if action == "visit":
+                outcome = visits.case_visit(case_id=case.pk, actor=request.user, **form.visit_kwargs())
+            else:
+                services.case_transition(case_id=case.pk, actor=request.user, **form.service_kwargs())
         except services.CaseError as error:
             return _refused(request, case, error, form, key=action)
+        if action == "visit":
+            messages.success(request, outcome.message())
+            back_to_queue = request.POST.get("next") == "queue"
+            return redirect("cases:visit_queue") if back_to_queue else redirect("cases:detail", pk=case.pk)
         messages.success(request, _("已%(action)s。") % {"action": MOVES[action].label})
         return redirect("cases:detail", pk=case.pk)
     messages.error(request, _("%(action)s未完成，请按提示修改。") % {"action": MOVES[action].label})
@@ -155,6 +163,9 @@ def extension_decide(request, pk):
             approve=form.cleaned_data["decision"] == "approve",
             note=form.cleaned_data["note"],
         )
+    except services.NotPermitted as error:
+        messages.error(request, error.message)
+        return _render_detail(request, selectors.case_for(request.user, extension.case_id), status=403)
     except services.CaseError as error:
         messages.error(request, error.message)
     else:
@@ -166,12 +177,24 @@ def extension_decide(request, pk):
 def reveal_phone(request, pk):
     """Show the resident's full number, and record who looked at it."""
     case = selectors.case_for(request.user, pk)
-    if not selectors.can_see_reporter(request.user, case):
-        raise PermissionDenied(_("该诉求人信息保密。"))
+    reason = permissions.refusal(request.user, "reveal_phone", case)
+    if reason is not None:
+        raise PermissionDenied(reason)
     selectors.record_phone_reveal(request.user, case)
     if request.htmx:
-        return render(request, "cases/_phone.html", {"case": case, "revealed": True})
+        partial = "cases/_queue_phone.html" if request.POST.get("in") == "queue" else "cases/_phone.html"
+        return render(request, partial, {"case": case, "revealed": True})
     return _render_detail(request, case, revealed=True)
+
+
+@require_GET
+def visit_queue(request):
+    """待回访: resolved cases waiting for their return visit, the earliest visit deadline first."""
+    if not permissions.allowed(request.user, "visit"):
+        raise PermissionDenied(_("只有街道工作人员、居委会和回访员可以回访。"))
+    page = Paginator(selectors.visit_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(case, permissions.refusal(request.user, "visit", case)) for case in page]
+    return render(request, "cases/visit_queue.html", {"page": page, "rows": rows, "now": timezone.now()})
 
 
 @require_GET
@@ -210,7 +233,7 @@ def _refused(request, case, error: services.CaseError, form, *, key: str):
 def _render_detail(request, case, *, bound=None, revealed=False, status=200):
     bound = bound or {}
     user = request.user
-    actions = moves_from(case.status, is_staff=roles.is_staff_member(user)) if _can_log(user) else []
+    actions = permissions.moves_for(user, case)
     move_forms = [(name, MOVES[name], bound.get(name) or MoveForm(action=name, case=case)) for name in actions]
     extensions = list(selectors.case_extensions(case))
     pending = selectors.pending_extension(extensions)
@@ -224,7 +247,8 @@ def _render_detail(request, case, *, bound=None, revealed=False, status=200):
         if _can_log(user) and case.status in EXTENSION_STATUSES and pending is None
         else None,
         "pending_extension": pending,
-        "can_decide": roles.is_staff_member(user),
+        "visit_refusal": permissions.refusal(user, "visit", case) if case.status == Status.RESOLVED else None,
+        "can_decide": pending is not None and permissions.allowed(user, "decide_extension", case, extension=pending),
         "can_edit": _can_log(user),
         "can_see_reporter": selectors.can_see_reporter(user, case),
         "revealed": revealed,

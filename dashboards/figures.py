@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import DONE_STATUSES, OPEN_STATUSES, SATISFIED_RESULTS, VisitResult
+from cases.models import ANSWERED_RESULTS, DONE_STATUSES, OPEN_STATUSES, SATISFIED_RESULTS
 
 
 def local_midnight(day: date) -> datetime:
@@ -73,7 +73,8 @@ class Figure:
 def figures(scope: Scope) -> list[Figure]:
     """The counted figures. `q` and `params` are two spellings of the same set of cases."""
     now, month = scope.now, scope.month
-    all_results = [VisitResult.SATISFIED, VisitResult.BASICALLY, VisitResult.UNSATISFIED]
+    # 满意率 counts only visits made by someone other than the case's handlers (cases/visits.py).
+    all_results = list(ANSWERED_RESULTS)
     return [
         Figure("total", _("受理量"), _("受理时间在统计期间内的案件"), Q(), {}),
         Figure(
@@ -101,16 +102,19 @@ def figures(scope: Scope) -> list[Figure]:
         Figure(
             "satisfied",
             _("满意"),
-            _("回访结果为满意或基本满意"),
-            Q(visit_result__in=SATISFIED_RESULTS),
-            {"visit_result": list(SATISFIED_RESULTS)},
+            _("独立回访结果为满意或基本满意"),
+            Q(visit_result__in=SATISFIED_RESULTS, visit_independent=True),
+            {"visit_result": list(SATISFIED_RESULTS), "visit_independent": 1},
         ),
         Figure(
             "visited",
             _("已回访"),
-            _("有回访结果（满意、基本满意或不满意）"),
-            Q(visit_result__in=all_results),
-            {"visit_result": all_results},
+            _(
+                "由办理人以外的人员独立回访、有回访结果（满意、基本满意或不满意）的案件；"
+                "办理人本人记录的回访和三次未接通按“无法联系”结案的案件不计入"
+            ),
+            Q(visit_result__in=all_results, visit_independent=True),
+            {"visit_result": all_results, "visit_independent": 1},
         ),
         Figure("open", _("在办"), _("尚未办结的案件"), Q(status__in=OPEN_STATUSES), {"status": list(OPEN_STATUSES)}),
         Figure(
@@ -135,7 +139,13 @@ RATES = [
     # (key, label, numerator, denominator, definition)
     ("response_rate", _("响应率"), "responded", "due", _("按时响应件数 ÷ 已到首次联系时限或已签收的件数")),
     ("resolution_rate", _("解决率"), "resolved", "total", _("已办结（含已回访）件数 ÷ 受理量")),
-    ("satisfaction_rate", _("满意率"), "satisfied", "visited", _("满意与基本满意件数 ÷ 已回访件数")),
+    (
+        "satisfaction_rate",
+        _("满意率"),
+        "satisfied",
+        "visited",
+        _("独立回访中满意与基本满意件数 ÷ 独立回访件数（不含无法联系）"),
+    ),
 ]
 
 

@@ -271,11 +271,16 @@ LOGGING = {
 ROLE_STAFF = "街道工作人员"
 ROLE_COMMITTEE = "居委会"
 ROLE_METHOD_ADMIN = "工作法管理员"
+ROLE_VISITOR = "回访员"  # return visits only; may be combined with staff (accounts/migrations/0003)
 
 # Case deadlines, in working days (see cases/deadlines.py).
 CASE_FIRST_CONTACT_DAYS = env_int("CASE_FIRST_CONTACT_DAYS", 1, minimum=0)
 CASE_HANDLING_DAYS = env_int("CASE_HANDLING_DAYS", 5, minimum=1)
 CASE_COMPLEX_HANDLING_DAYS = env_int("CASE_COMPLEX_HANDLING_DAYS", 15, minimum=1)
+# Return visits (cases/visits.py): made by someone other than the case's handler; due within these working days.
+CASE_INDEPENDENT_VISIT = env_bool("CASE_INDEPENDENT_VISIT", True)
+CASE_VISIT_DAYS = env_int("CASE_VISIT_DAYS", 3, minimum=1)
+CASE_VISIT_ATTEMPTS = env_int("CASE_VISIT_ATTEMPTS", 3, minimum=1)
 
 # Classes of matters (matters/): propose a class when this many open or recent similar cases share a category.
 MATTERS_CLASS_THRESHOLD = env_int("MATTERS_CLASS_THRESHOLD", 3, minimum=2)

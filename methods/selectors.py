@@ -14,7 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from cases.models import DONE_STATUSES, SATISFIED_RESULTS, Case, Category, Status
+from cases.models import ANSWERED_RESULTS, DONE_STATUSES, SATISFIED_RESULTS, Case, Category, Status
 from methods.models import Method
 
 # --- a method's record ---------------------------------------------------------------------------
@@ -26,7 +26,7 @@ COUNTS = {
     "resolved": Count("pk", filter=DONE),
     "ever_resolved": Count("pk", filter=EVER_RESOLVED),
     "reworked": Count("pk", filter=Q(rework_count__gt=0)),
-    "visited": Count("pk", filter=~Q(visit_result="")),
+    "visited": Count("pk", filter=Q(visit_result__in=ANSWERED_RESULTS)),
     "satisfied": Count("pk", filter=Q(visit_result__in=SATISFIED_RESULTS)),
 }
 TOOK = ExpressionWrapper(F("resolved_at") - F("received_at"), output_field=DurationField())
@@ -194,7 +194,7 @@ def suggest_methods(*, category, text: str = "", limit: int = 3, now: datetime |
         tally.score += (0.2 + 0.8 * alike) * _outcome(status, visit_result, rework_count)
         tally.cases += 1
         tally.similar += bool(query) and alike >= SIMILAR
-        tally.visited += bool(visit_result)
+        tally.visited += visit_result in ANSWERED_RESULTS
         tally.satisfied += visit_result in SATISFIED_RESULTS
     ranked = sorted(tallies.items(), key=lambda item: (-item[1].score, -item[1].cases))[:limit]
     methods = Method.objects.in_bulk([method_id for method_id, _tally in ranked])

@@ -84,8 +84,15 @@ EXPORT_FIELD = "reporter_phone:export"
 
 
 def phone_for_export(user, phone: str) -> str:
-    """The resident's phone as an export shows it: masked unless the user holds the export permission."""
-    return phone if user.has_perm(EXPORT_PERMISSION) else mask_phone(phone)
+    """The resident's phone as an export shows it: masked unless the permission matrix lets the user export
+    personal data (a desk role and the export permission, cases/permissions.py)."""
+    return phone if can_export_personal_data(user) else mask_phone(phone)
+
+
+def can_export_personal_data(user) -> bool:
+    from cases.permissions import allowed
+
+    return allowed(user, "export_personal_data")
 
 
 def record_export_reveals(user, case_ids: list[int]) -> None:

@@ -108,7 +108,8 @@ def other_estate(other_neighbourhood):
 
 
 def make_user(username: str, role: str | None = None, neighbourhood=None, **extra) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, last_name=username, **extra)
+    extra.setdefault("last_name", username)
+    user = User.objects.create_user(username=username, password=PASSWORD, **extra)
     if role:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
     Profile.objects.create(user=user, neighbourhood=neighbourhood)
@@ -128,6 +129,27 @@ def committee_user(neighbourhood):
 @pytest.fixture
 def other_committee_user(other_neighbourhood):
     return make_user("haifang", roles.COMMITTEE, other_neighbourhood)
+
+
+@pytest.fixture
+def visitor_user(db):
+    """A 回访员 and nothing else: sees the cases waiting for a visit and those they visited."""
+    return make_user("visitor", roles.VISITOR, first_name="丽", last_name="赵")
+
+
+def independent_visitor() -> User:
+    """A staff member who is also 回访员 (made on first use), for visits that must not be the handler's."""
+    user = User.objects.filter(username="huifang").first()
+    if user is None:
+        user = make_user("huifang", roles.STAFF, first_name="芳", last_name="孙")
+        user.groups.add(Group.objects.get_or_create(name=roles.VISITOR)[0])
+    return user
+
+
+@pytest.fixture
+def second_staff(db):
+    """Another street-office staff member: decides what `staff_user` asks for, visits what they resolved."""
+    return make_user("director", roles.STAFF)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ rework (resolve again) → satisfied visit; the timeline shows every step."""
 import pytest
 
 from cases.models import Case, Department, Status
-from tests.conftest import sign_in
+from tests.conftest import independent_visitor, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,15 @@ def act(page, action: str, fill=None) -> None:
     assert page.locator(".message-success").count() == 1, page.locator(".messages").inner_text()
 
 
+def switch_user(page, username: str) -> None:
+    page.locator(".user-box button[type=submit]").click()
+    page.wait_for_load_state()
+    sign_in(page, username)
+    page.wait_for_url("**/")
+
+
 def test_a_case_lives_its_whole_life_through_the_pages(page, staff_user, estate, building, elevator_category, method):
+    visitor = independent_visitor()  # the return visits are made by someone other than the handler
     department = Department.objects.get(name="区房管局")
     sign_in(page, "staff")
     page.wait_for_url("**/")
@@ -53,10 +61,20 @@ def test_a_case_lives_its_whole_life_through_the_pages(page, staff_user, estate,
 
         return fill
 
+    def unsatisfied(box):
+        box.locator("input[value=unsatisfied]").check()
+        box.locator("select[name=visit_reason]").select_option("unresolved")
+
     act(page, "resolve", resolve("已联系维保单位临时维保"))
-    act(page, "visit", lambda box: box.locator("input[value=unsatisfied]").check())
+    switch_user(page, visitor.username)
+    page.goto(f"/cases/{case.pk}/")
+    act(page, "visit", unsatisfied)
     assert Case.objects.get(pk=case.pk).status == Status.IN_PROGRESS
+    switch_user(page, "staff")
+    page.goto(f"/cases/{case.pk}/")
     act(page, "resolve", resolve("业委会表决通过，电梯已更换"))
+    switch_user(page, visitor.username)
+    page.goto(f"/cases/{case.pk}/")
     act(page, "visit", lambda box: box.locator("input[value=satisfied]").check())
 
     case.refresh_from_db()

@@ -148,10 +148,17 @@ def test_committee_does_not_see_staff_only_actions(committee_client, case):
     assert 'value="remind"' in response.text
 
 
-def test_committee_may_accept_and_visit_their_cases(committee_client, staff_user, case, method):
-    case_transition(case_id=case.pk, actor=staff_user, action="dispatch", assignee=staff_user)
+def test_committee_may_accept_the_cases_dispatched_to_the_committee(committee_client, committee_user, staff_user, case):
+    case_transition(case_id=case.pk, actor=staff_user, action="dispatch", assignee=committee_user)
     assert committee_client.post(reverse("cases:move", args=[case.pk]), {"action": "accept"}).status_code == 302
     assert Case.objects.get(pk=case.pk).status == Status.ACCEPTED
+
+
+def test_committee_may_not_accept_a_case_dispatched_to_street_office_staff(committee_client, staff_user, case):
+    case_transition(case_id=case.pk, actor=staff_user, action="dispatch", assignee=staff_user)
+    response = committee_client.post(reverse("cases:move", args=[case.pk]), {"action": "accept"})
+    assert response.status_code == 403 and "该案件由街道工作人员或工作专班承办" in response.text
+    assert Case.objects.get(pk=case.pk).status == Status.DISPATCHED
 
 
 def test_only_staff_decide_extensions(committee_client, staff_user, case):

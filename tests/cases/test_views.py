@@ -299,7 +299,7 @@ def test_resolve_shows_suggested_methods(staff_client, staff_user, case, method,
     assert response.context["suggestions"][0].method == method
 
 
-def test_extension_is_requested_and_approved(staff_client, staff_user, case):
+def test_extension_is_requested_and_approved(staff_client, staff_user, second_staff, case):
     case_transition(case_id=case.pk, actor=staff_user, action="dispatch", assignee=staff_user)
     case_transition(case_id=case.pk, actor=staff_user, action="accept")
     old_due = Case.objects.get(pk=case.pk).due_at
@@ -309,6 +309,11 @@ def test_extension_is_requested_and_approved(staff_client, staff_user, case):
     again = staff_client.post(url, {"days": 5, "reason": "再次申请"})
     assert again.status_code == 400 and "已有待审批的延期申请" in again.text
     extension = ExtensionRequest.objects.get()
+    own = staff_client.post(
+        reverse("cases:extension_decide", args=[extension.pk]), {"decision": "approve"}, follow=True
+    )
+    assert "不能审批自己提出的延期申请" in own.text and ExtensionRequest.objects.get().status == "pending"
+    staff_client.force_login(second_staff)  # nobody decides their own request
     response = staff_client.post(reverse("cases:extension_decide", args=[extension.pk]), {"decision": "approve"})
     assert response.status_code == 302
     case.refresh_from_db()

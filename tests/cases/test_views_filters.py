@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cases.models import Case, Channel, Department, RequestType, Team
 from cases.services import case_transition
-from tests.conftest import make_case
+from tests.conftest import independent_visitor, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,9 @@ def world(staff_user, neighbourhood, other_neighbourhood, estate, building, othe
     case_transition(
         case_id=lift.pk, actor=staff_user, action="resolve", resolution="r", method=method, at=local(2026, 3, 5)
     )
-    case_transition(case_id=lift.pk, actor=staff_user, action="visit", visit_result="unsatisfied")
+    case_transition(
+        case_id=lift.pk, actor=independent_visitor(), action="visit", visit_result="unsatisfied", visit_reason="partly"
+    )
     case_transition(
         case_id=lift.pk, actor=staff_user, action="resolve", resolution="r2", method=method, at=local(2026, 3, 9)
     )

@@ -4,12 +4,13 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from cases.models import Case, Category, Team, VisitResult
 from cases.services import case_transition
 from places.models import Estate
-from tests.conftest import make_case
+from tests.conftest import independent_visitor, make_case
 
 
 @pytest.fixture(autouse=True)
@@ -19,10 +20,16 @@ def live_figures(settings):
 
 
 def _walk(actor, case, *moves):
-    """Apply (action, days after receipt, extra) moves to a case, each backdated."""
+    """Apply (action, days after receipt, extra) moves to a case, each backdated. A visit is made by an
+    independent 回访员, unless `extra` says {"by": "handler"}: then by `actor`, as an office that turned
+    CASE_INDEPENDENT_VISIT off would record it (such a visit never counts in 满意率)."""
     for action, days, extra in moves:
         at = case.received_at + timedelta(days=days)
-        case = case_transition(case_id=case.pk, actor=actor, action=action, at=at, **extra)
+        extra = dict(extra)
+        by_handler = extra.pop("by", None) == "handler"
+        who = independent_visitor() if action == "visit" and not by_handler else actor
+        with override_settings(CASE_INDEPENDENT_VISIT=not by_handler):
+            case = case_transition(case_id=case.pk, actor=who, action=action, at=at, **extra)
     return case
 
 
@@ -66,7 +73,7 @@ def cases(staff_user, neighbourhood, other_neighbourhood, estate, other_estate, 
             ("accept", 10, {}),
             ("start", 10.5, {}),
             ("resolve", 12, resolve),
-            ("visit", 13, {"visit_result": VisitResult.UNSATISFIED}),
+            ("visit", 13, {"visit_result": VisitResult.UNSATISFIED, "visit_reason": "partly"}),
             ("resolve", 15, resolve),
         ),
         # Dispatched ten days ago and never accepted: late for first contact and overdue.
@@ -90,9 +97,10 @@ def cases(staff_user, neighbourhood, other_neighbourhood, estate, other_estate, 
             ("accept", 0.05, {}),
             ("start", 0.1, {}),
             ("resolve", 7, resolve),
-            ("visit", 8, {"visit_result": VisitResult.BASICALLY}),
+            ("visit", 8, {"visit_result": VisitResult.BASICALLY, "by": "handler"}),
         ),
-        # The other neighbourhood: one closed (basically satisfied), one overdue.
+        # The other neighbourhood: one closed with a visit the handler recorded (basically satisfied: not in
+        # 满意率), one closed by an independent visit (satisfied), one overdue.
         _walk(
             staff_user,
             new(other_neighbourhood, noise, 30, estate=other_estate),
@@ -100,7 +108,28 @@ def cases(staff_user, neighbourhood, other_neighbourhood, estate, other_estate, 
             ("accept", 0.05, {}),
             ("start", 0.1, {}),
             ("resolve", 5, resolve),
-            ("visit", 6, {"visit_result": VisitResult.BASICALLY}),
+            ("visit", 6, {"visit_result": VisitResult.BASICALLY, "by": "handler"}),
+        ),
+        _walk(
+            staff_user,
+            new(other_neighbourhood, noise, 25, estate=other_estate),
+            dispatch,
+            ("accept", 0.05, {}),
+            ("start", 0.1, {}),
+            ("resolve", 5, resolve),
+            ("visit", 6, {"visit_result": VisitResult.SATISFIED}),
+        ),
+        # Resolved, and the resident never answered three calls: closed as 无法联系, in no rate.
+        _walk(
+            staff_user,
+            new(neighbourhood, elevator_category, 15, estate=estate),
+            dispatch,
+            ("accept", 0.05, {}),
+            ("start", 0.1, {}),
+            ("resolve", 3, resolve),
+            ("visit", 4, {"visit_reached": False}),
+            ("visit", 5, {"visit_reached": False}),
+            ("visit", 6, {"visit_reached": False}),
         ),
         _walk(staff_user, new(other_neighbourhood, elevator_category, 30, estate=other_estate), dispatch),
     ]

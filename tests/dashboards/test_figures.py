@@ -44,8 +44,10 @@ def expected(cases, *, hood=None, after=None, before=None, category=None, method
             or (not c.accepted_at and c.first_contact_due < now)
         ),
         "resolved": len(done),
-        "satisfied": sum(1 for c in chosen if c.visit_result in ("satisfied", "basically")),
-        "visited": sum(1 for c in chosen if c.visit_result),
+        "satisfied": sum(
+            1 for c in chosen if independently_visited(c) and c.visit_result in ("satisfied", "basically")
+        ),
+        "visited": sum(1 for c in chosen if independently_visited(c) and c.visit_result != "unreachable"),
         "open": sum(1 for c in chosen if c.status not in ("resolved", "closed")),
         "overdue": sum(1 for c in chosen if c.status not in ("resolved", "closed") and c.due_at < now),
         "resolved_month": sum(1 for c in chosen if c.resolved_at and timezone.localdate(c.resolved_at) >= month),
@@ -61,6 +63,18 @@ def expected(cases, *, hood=None, after=None, before=None, category=None, method
     figures["resolution_rate"] = rate(figures["resolved"], figures["total"])
     figures["satisfaction_rate"] = rate(figures["satisfied"], figures["visited"])
     return figures
+
+
+def independently_visited(case) -> bool:
+    """Read from the timeline: the case's last visit was recorded by someone who neither resolved it (the
+    resolve before that visit) nor was its assignee."""
+    events = list(case.events.filter(action__in=["resolve", "visit"]).order_by("created_at", "id"))
+    visits = [index for index, event in enumerate(events) if event.action == "visit"]
+    if not visits:
+        return False
+    last = visits[-1]
+    resolver = next(e.actor_id for e in reversed(events[:last]) if e.action == "resolve")
+    return events[last].actor_id not in (resolver, case.assignee_id)
 
 
 def listed(client, url: str) -> int:
@@ -192,3 +206,15 @@ def test_median_days_are_computed_by_the_database(cases, durations, median):
         Case.objects.filter(pk=case.pk).update(resolved_at=case.received_at + timedelta(days=days))
     seconds = Case.objects.aggregate(m=MedianDuration("resolved_at", "received_at"))["m"]
     assert (None if seconds is None else round(seconds / 86400, 6)) == median
+
+
+def test_satisfaction_counts_only_independent_visits_as_counted_by_hand(staff_client, cases):
+    # By hand, from the fixture (default period): independent visits — 满意 (received 20 days ago),
+    # 不满意 (the reworked case), 满意 (the other neighbourhood's second case); left out — the 基本满意 the handler
+    # recorded himself, and the case closed as 无法联系 after three unanswered calls. So 2 satisfied of 3 visited.
+    response = staff_client.get(reverse("dashboards:overview"))
+    text, href = shown(response).found[("kpi", None, "satisfaction_rate")]
+    assert text == "66.7%"
+    assert listed(staff_client, href) == 2
+    assert "visit_independent=1" in href
+    assert "独立回访" in response.text and "无法联系" in response.text  # the 指标口径 says what counts

@@ -9,7 +9,7 @@ from django.utils import timezone
 from cases.models import Department
 from cases.services import case_transition
 from methods.models import Method
-from tests.conftest import make_case
+from tests.conftest import independent_visitor, make_case
 
 
 @dataclass
@@ -55,7 +55,15 @@ def run_case(spec: Spec, actor, neighbourhood, now: datetime):
     for index, result in enumerate(spec.visits):
         if index == 0:
             move("resolve", resolved, method=spec.method, resolution="已处理")
-        move("visit", resolved + timedelta(hours=2), visit_result=result)
+        # by a 回访员, not the handler: the visit must be independent
+        case_transition(
+            case_id=case.pk,
+            actor=independent_visitor(),
+            action="visit",
+            at=resolved + timedelta(hours=2),
+            visit_result=result,
+            visit_reason="unresolved" if result == "unsatisfied" else "",
+        )
         if result == "unsatisfied" and index + 1 < len(spec.visits):
             resolved = resolved + timedelta(days=1)
             move("resolve", resolved, method=spec.method, resolution="重新处理")

@@ -94,6 +94,8 @@ HOSTILE = {
     "markup": "<script>alert(1)</script>'\"",
 }
 HUGE_ID = str(2**64)
+# One parameter at a time, the values that break a parser (the text values are asked all at once above).
+ONE_AT_A_TIME = {label: HOSTILE[label] for label in ("far future", "year one", "superscript digit", "huge number")}
 
 
 def _get_patterns():
@@ -157,7 +159,7 @@ def test_no_query_parameter_value_makes_a_server_error(world, askers, keys_read)
         read = sorted(key for key in keys_read if isinstance(key, str) and not key.startswith(("csrf", "HTTP_")))
         client = _client(askers["staff"])
         for name in read:
-            for label, value in HOSTILE.items():
+            for label, value in ONE_AT_A_TIME.items():
                 status = _ask(client, url, {name: value})
                 asked += 1
                 if status >= 500:
@@ -197,7 +199,7 @@ def test_no_posted_value_makes_a_server_error(world, keys_read):
                 errors.append(f"POST {url} with every field = {label}: {status}")
         read = sorted(key for key in keys_read if isinstance(key, str) and not key.startswith(("csrf", "HTTP_")))
         for name in read:
-            for label, value in HOSTILE.items():
+            for label, value in ONE_AT_A_TIME.items():
                 asked += 1
                 if (status := send({name: value})) >= 500:
                     errors.append(f"POST {url} {name}={label}: {status}")
