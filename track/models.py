@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, VisitResult
+from cases.models import Case, VisitChannel, VisitResult
 
 
 class Lookup(models.Model):
@@ -47,10 +47,6 @@ class LookupFailure(models.Model):
 
     def __str__(self):
         return f"{self.address} {self.reference} {self.at:%Y-%m-%d %H:%M}"
-
-
-class VisitChannel(models.TextChoices):
-    ONLINE = "online", _("线上")
 
 
 class VisitLink(models.Model):

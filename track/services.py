@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import roles
-from cases.models import Case, Status, VisitResult
+from cases.models import ANSWERED_RESULTS, Case, Status, VisitReason, VisitResult
 from cases.services import CaseError, case_transition
 from track.models import Lookup, LookupFailure, VisitChannel, VisitLink
 
@@ -174,10 +174,18 @@ def online_visitor():
 
 
 def _record_visit(case_id: int, *, result: str, reason: str) -> None:
-    """The one call into the case's visit move (the lead adapts it to issue 15's visit service on merge):
-    an online answer is an independent visit by the resident, channel 线上 (VisitChannel.ONLINE)."""
+    """The one call into the case's visit (cases.visits through the visit move): an online answer is an
+    independent visit by the resident, channel 线上; 不满意 carries the resident's own words as reason 其他."""
     note = _("线上回访（诉求人本人作答）") + (f"：{reason}" if reason else "")
-    case_transition(case_id=case_id, actor=online_visitor(), action="visit", visit_result=result, note=note)
+    case_transition(
+        case_id=case_id,
+        actor=online_visitor(),
+        action="visit",
+        visit_result=result,
+        visit_reason=VisitReason.OTHER if result == VisitResult.UNSATISFIED else "",
+        note=note,
+        channel=VisitChannel.ONLINE,
+    )
 
 
 @transaction.atomic
@@ -192,7 +200,7 @@ def visit_answer(*, token: str, result: str, reason: str = "") -> VisitLink:
         message, status = REFUSALS[state]
         raise VisitRefused(str(message), status=status)
     reason = reason.strip()
-    if result not in VisitResult.values:
+    if result not in ANSWERED_RESULTS:
         raise CaseError(_("请选择满意、基本满意或不满意。"), field="result")
     if result == VisitResult.UNSATISFIED and not reason:
         raise CaseError(_("请告诉我们哪里不满意，我们会重新办理。"), field="reason")

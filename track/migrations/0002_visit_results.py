@@ -12,6 +12,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterField(
             model_name='visitlink',
+            name='channel',
+            field=models.CharField(choices=[('phone', '电话'), ('online', '线上'), ('in_person', '上门')], default='online', max_length=20, verbose_name='回访渠道'),
+        ),
+        migrations.AlterField(
+            model_name='visitlink',
             name='result',
             field=models.CharField(blank=True, choices=[('satisfied', '满意'), ('basically', '基本满意'), ('unsatisfied', '不满意'), ('unreachable', '无法联系')], max_length=20, verbose_name='回访结果'),
         ),
