@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from cases import hooks
 from cases.deadlines import add_working_days, deadlines_for
 from cases.models import (
     SATISFIED_RESULTS,
@@ -217,10 +218,8 @@ SIMILARITY_INPUTS = {"title", "description", "category", "neighbourhood", "estat
 
 
 def _flag_similar_on_commit(case_id: int) -> None:
-    """Once committed, ask the worker for similar cases (matters app); a broker outage is logged, never raised."""
-    from matters.services import enqueue_flag
-
-    transaction.on_commit(lambda: enqueue_flag(case_id))
+    """Once committed, tell the listeners (matters: find similar cases) that the case's text or place changed."""
+    hooks.fire(hooks.CASE_SIMILARITY_STALE, case_id=case_id)
 
 
 def _current(case: Case, name: str):
@@ -325,7 +324,7 @@ def case_transition(
         label = VisitResult(visit_result).label
         note = f"{label}" + (f"：{note}" if note else "")
     to_status = case.status if case.status != from_status else ""
-    _log(
+    event = _log(
         case,
         actor=actor,
         kind=move.kind,
@@ -335,6 +334,15 @@ def case_transition(
         to_status=to_status,
         changes=changes,
         at=now,
+    )
+    hooks.fire(
+        hooks.CASE_MOVED,
+        case_id=case.pk,
+        action=action,
+        actor_id=actor.pk,
+        from_status=from_status,
+        to_status=case.status,
+        event_id=event.pk,
     )
     return case
 
@@ -401,12 +409,20 @@ def extension_decide(*, extension_id: int, actor, approve: bool, note: str = "")
         )
     case.version += 1
     case.save()
-    _log(
+    event = _log(
         case,
         actor=actor,
         kind=EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REFUSED,
         action="decide_extension",
         note=extension.decision_note,
         changes=changes,
+    )
+    hooks.fire(
+        hooks.EXTENSION_DECIDED,
+        extension_id=extension.pk,
+        case_id=case.pk,
+        actor_id=actor.pk,
+        approved=approve,
+        event_id=event.pk,
     )
     return extension
