@@ -5,10 +5,12 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
+from alerts.models import Warning
 from cases.models import Channel, Department, RequestType
 from cases.services import case_transition, extension_request
 from matters.models import CaseLink, LinkKind
 from matters.services import class_create
+from notifications.models import Notification
 from tests.conftest import make_case, make_user
 
 
@@ -67,6 +69,13 @@ def world(
     service_account = make_user("wangge-system", None, neighbourhood)
     service_account.set_unusable_password()
     service_account.save()
+    notification = Notification.objects.create(
+        user=committee_user, kind="dispatched", case=case, title=f"新派单：{case.reference}", key="world"
+    )
+    warning = Warning.objects.create(
+        kind="surge", subject="world", title="异动：福安大厦", neighbourhood=neighbourhood, estate=estate
+    )
+    warning.cases.set([case, second])
     return {
         "users": {
             "committee": committee_user,
@@ -90,4 +99,6 @@ def world(
         "matter_class": matter_class,
         "membership": matter_class.memberships.get(case=case),
         "link": link,
+        "notification": notification,
+        "warning": warning,
     }
