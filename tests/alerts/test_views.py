@@ -128,3 +128,16 @@ def test_a_new_warning_tells_the_committee_of_its_neighbourhood_and_the_supervis
     notification = Notification.objects.get(user=committee_user)
     assert notification.warning.kind == WarningKind.SURGE
     assert notification.title.startswith("预警：异动：")
+
+
+def test_the_dashboards_show_the_unacknowledged_warnings_to_whom_may_see_them(
+    client, staff_user, committee_user, other_committee_user, surge_here, neighbourhood
+):
+    surge = Warning.objects.get(kind=WarningKind.SURGE)
+    client.force_login(staff_user)
+    assert surge.title in client.get(reverse("dashboards:overview")).content.decode()
+    client.force_login(committee_user)
+    assert surge.title in client.get(reverse("dashboards:neighbourhood", args=[neighbourhood.pk])).content.decode()
+    client.force_login(other_committee_user)
+    hood = other_committee_user.profile.neighbourhood_id
+    assert surge.title not in client.get(reverse("dashboards:neighbourhood", args=[hood])).content.decode()
