@@ -3,10 +3,10 @@
 Seeds N cases straight into the database with one INSERT … SELECT over generate_series (five years of intake,
 received in id order, 14 neighbourhoods × 12 estates, the standard categories skewed toward a few, 80 % with a
 phone from a pool of 0.6 N numbers (2 % from N / 3,000 frequent callers), cases older than 20 days closed as
-resolved), same-matter and same-class
-links between near cases (0.3 a case), 60 classes of matters with 2 % of cases as members, plus the contract's
-scene: six cases of one category at a new estate in the last three days. Then it runs each rule, the whole
-detector (which records the warnings) and the detector again (idempotent: nothing new), and the reminder pass.
+resolved), same-matter and same-class links between near cases (0.3 a case), 60 classes of matters with 2 % of
+cases as members, plus the contract's scene: six cases of one category at a new estate in the last three days.
+Then it runs each rule, the whole detector (which records the warnings), the detector again (idempotent: nothing
+new), and the reminder pass.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ruziniu_warnbench .venv/bin/python bench/warnings.py --n 100000
 
