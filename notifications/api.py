@@ -34,10 +34,12 @@ def notification_list(request):
 
 @extend_schema(request=None, responses={200: NotificationSerializer, **READ_ERRORS})
 @api_view(["POST"])
-def notification_read(request, pk: int):
+def notification_read(request, pk: str):
     """Mark one of the caller's notifications read."""
+    if not (pk.isascii() and pk.isdigit() and int(pk) < 2**63):
+        raise Http404
     try:
-        notification = services.notification_read(user=request.user, notification_id=pk)
+        notification = services.notification_read(user=request.user, notification_id=int(pk))
     except Notification.DoesNotExist:
         raise Http404 from None
     return Response(NotificationSerializer(notification).data)
