@@ -3,18 +3,16 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, Team
 from notifications.models import UnitContact
 
 
 def team_people(team_id: int | None) -> set[int]:
     if not team_id:
         return set()
-    from cases.models import Team
-
-    team = Team.objects.filter(pk=team_id).values_list("leader_id", flat=True).first()
+    leader = Team.objects.filter(pk=team_id).values_list("leader_id", flat=True).first()
     members = set(Team.members.through.objects.filter(team_id=team_id).values_list("user_id", flat=True))
-    return members | ({team} if team else set())
+    return members | ({leader} if leader else set())
 
 
 def unit_people(department_ids) -> set[int]:
@@ -58,8 +56,6 @@ def supervisors() -> set[int]:
 
 def escalation_people(case_team_id: int | None) -> set[int]:
     """The team's leader and the supervising role."""
-    from cases.models import Team
-
     leader = Team.objects.filter(pk=case_team_id).values_list("leader_id", flat=True).first() if case_team_id else None
     return ({leader} - {None}) | supervisors()
 

@@ -50,7 +50,7 @@ def notification_read_all(request):
 @require_http_methods(["GET", "POST"])
 def notification_settings(request):
     prefs = Preferences.objects.filter(user=request.user).first() or Preferences(user=request.user)
-    form = PreferencesForm(request.POST or None, prefs=prefs)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, prefs=prefs)
     if request.method == "POST" and form.is_valid():
         services.preferences_save(
             user=request.user, channels_by_kind=form.channels_by_kind(), digest=form.cleaned_data["digest"]
