@@ -447,7 +447,9 @@ def speed(sizes: list[int], queries: int, data: Path, replicate_from: int | None
     from matters.models import CaseLink, CaseSignature, MatterClass
 
     call_command("migrate", verbosity=0)
-    matters.services.enqueue_flag = lambda case_id: None  # the bench calls the service itself
+    from cases import hooks
+
+    hooks.unregister(hooks.CASE_SIMILARITY_STALE, matters.services.enqueue_flag)  # the bench calls the service itself
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     rng = random.Random(5)
     make = texts_source(data)

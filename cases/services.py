@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.names import display_name
-from cases import permissions, visits
+from cases import hooks, permissions, visits
 from cases.deadlines import add_working_days, deadlines_for
 from cases.models import (
     NOTE_MAX,
@@ -255,10 +255,8 @@ SIMILARITY_INPUTS = {"title", "description", "category", "neighbourhood", "estat
 
 
 def _flag_similar_on_commit(case_id: int) -> None:
-    """Once committed, ask the worker for similar cases (matters app); a broker outage is logged, never raised."""
-    from matters.services import enqueue_flag
-
-    transaction.on_commit(lambda: enqueue_flag(case_id))
+    """Once committed, tell the listeners (matters: find similar cases) that the case's text or place changed."""
+    hooks.fire(hooks.CASE_SIMILARITY_STALE, case_id=case_id)
 
 
 def _current(case: Case, name: str):
@@ -376,7 +374,7 @@ def case_transition(
         reply = _("答复口径：%(reply)s") % {"reply": case.public_reply} if case.public_reply else ""
         note = "\n".join(part for part in (resolution.strip(), reply, note) if part)
     to_status = case.status if case.status != from_status else ""
-    _log(
+    event = _log(
         case,
         actor=actor,
         kind=move.kind,
@@ -386,6 +384,15 @@ def case_transition(
         to_status=to_status,
         changes=changes,
         at=now,
+    )
+    hooks.fire(
+        hooks.CASE_MOVED,
+        case_id=case.pk,
+        action=action,
+        actor_id=actor.pk,
+        from_status=from_status,
+        to_status=case.status,
+        event_id=event.pk,
     )
     return case
 
@@ -456,12 +463,20 @@ def extension_decide(*, extension_id: int, actor, approve: bool, note: str = "")
         )
     case.version += 1
     case.save()
-    _log(
+    event = _log(
         case,
         actor=actor,
         kind=EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REFUSED,
         action="decide_extension",
         note=extension.decision_note,
         changes=changes,
+    )
+    hooks.fire(
+        hooks.EXTENSION_DECIDED,
+        extension_id=extension.pk,
+        case_id=case.pk,
+        actor_id=actor.pk,
+        approved=approve,
+        event_id=event.pk,
     )
     return extension

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from governance.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from governance.env import env_bool, env_database, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "cases",
     "track",
     "matters",
+    "alerts",
+    "notifications",
     "dashboards",
     "api",
     "ops",
@@ -82,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.site",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -209,6 +212,9 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "ops.tasks.record_heartbeat", "schedule": timedelta(minutes=1)},
     "similarity-sweep": {"task": "matters.tasks.sweep_similarity", "schedule": timedelta(minutes=5)},
     "dashboards-refresh": {"task": "dashboards.tasks.refresh_all_dashboards", "schedule": timedelta(minutes=5)},
+    # Due soon / overdue / escalation, daily digests, and deliveries a broker outage left behind.
+    "notifications-reminders": {"task": "notifications.tasks.send_reminders", "schedule": timedelta(minutes=5)},
+    "alerts-detect": {"task": "alerts.tasks.detect_warnings", "schedule": timedelta(minutes=15)},
 }
 
 # The cache holds shared counters (the public lookup's rate limit, track/): it must be one store for every web
@@ -294,3 +300,44 @@ DASHBOARD_SNAPSHOT_MINUTES = env_int("DASHBOARD_SNAPSHOT_MINUTES", 10, minimum=0
 
 # Browser imports: uploads wait here between preview and commit (shared storage if several web hosts).
 IMPORT_UPLOAD_DIR = env_str("IMPORT_UPLOAD_DIR", str(BASE_DIR / "media" / "imports"))
+
+# Notifications (notifications/): when a case counts as due soon, and when an overdue case is escalated.
+CASE_DUE_SOON_PERCENT = env_int("CASE_DUE_SOON_PERCENT", 75, minimum=1)
+CASE_ESCALATE_AFTER_DAYS = env_int("CASE_ESCALATE_AFTER_DAYS", 2, minimum=0)
+# The group told of escalations and warnings besides a team's leader (created by notifications' migration).
+CASE_ESCALATE_GROUP = env_str("CASE_ESCALATE_GROUP", "督办负责人")
+# Links in e-mails and webhook payloads point here.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# E-mail: SMTP when EMAIL_HOST is set, else the console (development).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ruziniu@localhost")
+# The SMS/IM gateway: notifications are POSTed there as JSON signed with HMAC-SHA256 (empty URL: no webhook).
+NOTIFY_WEBHOOK_URL = env_url("NOTIFY_WEBHOOK_URL", ("http", "https"))
+NOTIFY_WEBHOOK_SECRET = env_str("NOTIFY_WEBHOOK_SECRET", "")
+if NOTIFY_WEBHOOK_URL and len(NOTIFY_WEBHOOK_SECRET) < 16:
+    raise ImproperlyConfigured("NOTIFY_WEBHOOK_SECRET (at least 16 characters) is required with NOTIFY_WEBHOOK_URL")
+NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 10, minimum=1)
+# Users who chose the daily digest get it at this local hour or the first reminder pass after it.
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 8, minimum=0)
+
+# Early warnings (alerts/): thresholds of the detector.
+ALERTS_SURGE_DAYS = env_int("ALERTS_SURGE_DAYS", 7, minimum=1)
+ALERTS_SURGE_BASELINE_WEEKS = env_int("ALERTS_SURGE_BASELINE_WEEKS", 8, minimum=1)
+ALERTS_SURGE_MIN_CASES = env_int("ALERTS_SURGE_MIN_CASES", 5, minimum=1)
+ALERTS_SURGE_P = env_float("ALERTS_SURGE_P", 0.01, minimum=0.0, maximum=1.0)
+# Pseudo-cases added to a baseline (smoothing): a place with no history still has a small expected rate.
+ALERTS_SURGE_PRIOR_CASES = env_float("ALERTS_SURGE_PRIOR_CASES", 1.0, minimum=0.01)
+ALERTS_MANY_RESIDENTS = env_int("ALERTS_MANY_RESIDENTS", 5, minimum=2)
+ALERTS_MANY_RESIDENTS_DAYS = env_int("ALERTS_MANY_RESIDENTS_DAYS", 7, minimum=1)
+ALERTS_REPEAT_CALLER_CASES = env_int("ALERTS_REPEAT_CALLER_CASES", 3, minimum=2)
+ALERTS_REPEAT_CALLER_DAYS = env_int("ALERTS_REPEAT_CALLER_DAYS", 30, minimum=1)
+ALERTS_RECURRENCE_DAYS = env_int("ALERTS_RECURRENCE_DAYS", 60, minimum=1)

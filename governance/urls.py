@@ -14,6 +14,8 @@ urlpatterns = [
     path("methods/", include("methods.urls")),
     path("classes/", include("matters.urls")),
     path("dashboard/", include("dashboards.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("warnings/", include("alerts.urls")),
     path("api/", include("api.urls")),
     path("open311/v2/", include("api.open311_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -7,3 +7,10 @@ class MattersConfig(AppConfig):
 
     name = "matters"
     verbose_name = _("一类事")
+
+    def ready(self):
+        from cases import hooks
+        from matters.services import enqueue_flag
+
+        # A case created or changed in text, category or place: find its similar cases (queued after commit).
+        hooks.register(hooks.CASE_SIMILARITY_STALE, enqueue_flag)

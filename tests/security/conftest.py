@@ -6,11 +6,13 @@ import pytest
 from django.utils import timezone
 
 from accounts import roles
+from alerts.models import Warning
 from api.tokens import service_account_register
 from cases.models import Channel, Department, RequestType
 from cases.services import case_transition, extension_request
 from matters.models import CaseLink, LinkKind
 from matters.services import class_create
+from notifications.models import Notification
 from tests.api.conftest import committee_account, staff_account  # noqa: F401 (fixtures for these tests)
 from tests.conftest import independent_visitor, make_case
 
@@ -71,6 +73,13 @@ def world(
     service_account = service_account_register(
         username="wangge-system", system="网格巡查系统", role=roles.COMMITTEE, neighbourhood=neighbourhood
     )
+    notification = Notification.objects.create(
+        user=committee_user, kind="dispatched", case=case, title=f"新派单：{case.reference}", key="world"
+    )
+    warning = Warning.objects.create(
+        kind="surge", subject="world", title="异动：福安大厦", neighbourhood=neighbourhood, estate=estate
+    )
+    warning.cases.set([case, second])
     return {
         "users": {
             "committee": committee_user,
@@ -94,4 +103,6 @@ def world(
         "matter_class": matter_class,
         "membership": matter_class.memberships.get(case=case),
         "link": link,
+        "notification": notification,
+        "warning": warning,
     }

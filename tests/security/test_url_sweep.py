@@ -158,6 +158,20 @@ EXPECTED: dict[str, Row] = {
     "api:service_account_create": post(LOGIN, 403, 403, 400, 403, 400),
     "api:token_issue": post(LOGIN, 403, 403, 200, 403, 200),
     "api:token_revoke": post(LOGIN, 403, 403, 302, 403, 302),
+    # notifications: everyone signed in has a centre; a notification is its owner's (the committee's) alone
+    "notifications:list": get(LOGIN, 200, 200, 200, 200, 200),
+    "notifications:read": post(LOGIN, 302, 404, 404, 404, 404),
+    "notifications:read_all": post(LOGIN, 302, 302, 302, 302, 302),
+    "notifications:settings": get(LOGIN, 200, 200, 200, 200, 200),
+    "api:notification-list": get(401, 200, 200, 200, 200, 200),
+    "api:notification-read": post(401, 200, 404, 404, 404, 404),
+    # early warnings: scoped like cases; staff turn them into classes and topics
+    "alerts:list": get(LOGIN, 200, 200, 200, 403, 200),
+    "alerts:detail": get(LOGIN, 200, 404, 200, 403, 200),
+    "alerts:acknowledge": post(LOGIN, 302, 404, 302, 403, 302),
+    "alerts:to_class": post(LOGIN, 403, 403, 302, 403, 302),
+    "alerts:topic": post(LOGIN, 403, 403, 302, 403, 302),
+    "api:warning-list": get(401, 200, 200, 200, 403, 200),
     # Open311 GeoReport v2: public reading, no personal data (tests/api checks the bodies)
     "open311:services": get(200, 200, 200, 200, 200, 200),
     "open311:service": get(200, 200, 200, 200, 200, 200),
@@ -283,6 +297,12 @@ def kwargs_for(pattern: Pattern, world: dict) -> dict:
         "api:neighbourhood-detail": "neighbourhood",
         "api:estate-detail": "estate",
         "api:building-detail": "building",
+        "notifications:read": "notification",
+        "api:notification-read": "notification",
+        "alerts:detail": "warning",
+        "alerts:acknowledge": "warning",
+        "alerts:to_class": "warning",
+        "alerts:topic": "warning",
     }
     kwargs = {}
     for param in pattern.params:

@@ -1,0 +1,48 @@
+"""Named hooks through which higher apps react to cases without cases importing them (STYLE.md).
+
+A higher app registers a listener in its AppConfig.ready(): `hooks.register(hooks.CASE_MOVED, on_move)`.
+cases.services calls `hooks.fire(hooks.CASE_MOVED, case_id=…, …)` inside its transaction; each listener runs
+once that transaction commits (never for a rolled-back write, and never before the data is visible to a worker).
+A listener that fails is logged and does not fail the request that caused it (Django's robust on_commit):
+listeners must leave a trace a periodic sweep can pick up, so a failure delays their work rather than losing it.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
+
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+# The hooks cases fires, with the keyword arguments each listener receives.
+CASE_SIMILARITY_STALE = "case_similarity_stale"  # case_id: created, or its text/category/place changed
+CASE_MOVED = "case_moved"  # case_id, action, actor_id, from_status, to_status, event_id
+EXTENSION_DECIDED = "extension_decided"  # extension_id, case_id, actor_id, approved, event_id
+# Fired by higher apps through the same registry (an app fires only hooks its listeners may hear).
+WARNING_RAISED = "warning_raised"  # warning_id (alerts)
+
+_listeners: dict[str, list[Callable[..., object]]] = defaultdict(list)
+
+
+def register(name: str, listener: Callable[..., object]) -> None:
+    """Call `listener(**kwargs)` after the commit of every write that fires `name` (registering twice is once)."""
+    if listener not in _listeners[name]:
+        _listeners[name].append(listener)
+
+
+def unregister(name: str, listener: Callable[..., object]) -> None:
+    """Stop calling `listener` for `name` (a bench or a one-off script that does the work itself)."""
+    if listener in _listeners[name]:
+        _listeners[name].remove(listener)
+
+
+def listeners(name: str) -> list[Callable[..., object]]:
+    return list(_listeners[name])
+
+
+def fire(name: str, **kwargs) -> None:
+    """Run every listener of `name` with `kwargs` once the current transaction commits (at once outside one)."""
+    for listener in _listeners[name]:
+        transaction.on_commit(partial(listener, **kwargs), robust=True)
