@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.services import case_transition
-from tests.conftest import make_case
+from tests.conftest import independent_visitor, make_case
 from tests.track.conftest import INTERNAL_RESOLUTION, PUBLIC_REPLY, work
 from track.models import Lookup, LookupFailure
 from track.services import progress_case
@@ -97,7 +97,14 @@ def test_the_page_never_shows_a_name_a_phone_a_note_a_remark_or_the_residents_wo
     for step in ("dispatch", "accept", "start", "resolve"):
         work(case, staff_user, step, method=method)
         pages.append(look(client, case.reference, "5678"))
-    case_transition(case_id=case.pk, actor=staff_user, action="visit", visit_result="unsatisfied", note="嫌慢")
+    case_transition(
+        case_id=case.pk,
+        actor=independent_visitor(),
+        action="visit",
+        visit_result="unsatisfied",
+        visit_reason="timeliness",
+        note="嫌慢",
+    )
     pages.append(look(client, case.reference, "5678"))
     for response in pages:
         assert response.status_code == 200

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Status
 from cases.services import case_transition
-from tests.conftest import make_case
+from tests.conftest import independent_visitor, make_case
 from tests.track.conftest import work
 from track.models import VisitLink
 from track.services import ONLINE_VISITOR, visit_link_for, visit_token
@@ -93,7 +93,12 @@ def test_unsatisfied_sends_the_case_back_to_rework_exactly_as_a_phone_visit_does
     by_phone = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category)
     work(by_phone, staff_user, "dispatch", "accept", "start", "resolve", method=method)
     case_transition(
-        case_id=by_phone.pk, actor=staff_user, action="visit", visit_result="unsatisfied", note="电梯仍异响"
+        case_id=by_phone.pk,
+        actor=independent_visitor(),
+        action="visit",
+        visit_result="unsatisfied",
+        visit_reason="other",
+        note="电梯仍异响",
     )
     assert answer(link_url(resolved_case), "unsatisfied", "电梯仍异响").status_code == 200
     online, phone = Case.objects.get(pk=resolved_case.pk), Case.objects.get(pk=by_phone.pk)
@@ -126,7 +131,7 @@ def test_the_link_expires_after_fifteen_days(resolved_case):
 
 def test_a_link_is_refused_once_the_case_was_visited_by_phone(resolved_case, staff_user):
     url = link_url(resolved_case)
-    case_transition(case_id=resolved_case.pk, actor=staff_user, action="visit", visit_result="satisfied")
+    case_transition(case_id=resolved_case.pk, actor=independent_visitor(), action="visit", visit_result="satisfied")
     assert answer(url, "unsatisfied", "想改主意").status_code == 409
     assert Case.objects.get(pk=resolved_case.pk).visit_result == "satisfied"
 
