@@ -126,6 +126,9 @@ def _urls(world, canaries) -> list[str]:
             if url not in urls:
                 urls.append(url)
     urls += [reverse("cases:export") + "?format=xlsx", reverse("cases:list") + "?q=电梯"]
+    # The Django admin is no side door either: every model's list, and each canary's case and timeline there.
+    urls += [reverse(p.name) for p in named(all_patterns()) if is_admin(p.name) and p.name.endswith("_changelist")]
+    urls += [reverse("admin:cases_case_change", args=[case.pk]) for case, _canary in canaries.values()]
     urls += [reverse("open311:requests", kwargs={"fmt": "xml"})]
     urls += [url.replace(".json", ".xml") for url in urls if url.startswith("/open311/") and url.endswith(".json")]
     return urls
