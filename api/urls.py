@@ -31,6 +31,8 @@ urlpatterns = [
     *api_patterns,
     # Similar cases and classes of matters (matters/api.py), scoped by that app itself.
     path("", include("matters.api_urls")),
+    # Photos and documents of a case (attachments/api.py), scoped by that app itself.
+    path("", include("attachments.api_urls")),
     # Pages for people (signed in, staff only): service accounts and their tokens.
     path("tokens/", tokens.service_accounts, name="service_accounts"),
     path("tokens/new/", tokens.service_account_create, name="service_account_create"),
