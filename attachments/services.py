@@ -20,7 +20,6 @@ from cases.models import Case, CaseEvent, EventKind
 
 ADDED = "attachment_added"
 DELETED = "attachment_deleted"
-NAME_REMOVED = "[已删除]"
 
 
 class AttachmentError(Exception):
@@ -110,12 +109,11 @@ def attachment_add(
         }
         raise AttachmentError(message, status=413)
     name = clean_name(upload.name, kind.extension)
+    event = None
     if event_id is not None:
         event = case.events.filter(pk=event_id).first()
         if event is None:
             raise AttachmentError(_("该办理记录不属于本案件。"), field="event")
-    else:
-        event = _event(case, actor=actor, action=ADDED, note=_("添加附件：%(name)s") % {"name": name})
     attachment = Attachment(
         case=case,
         event=event,
@@ -137,7 +135,19 @@ def attachment_add(
         if attachment.thumbnail:
             attachment.thumbnail.storage.delete(attachment.thumbnail.name)
         raise
+    if event is None:  # a line of its own: who added which file, when
+        note = _("添加附件：%(file)s") % {"file": timeline_name(attachment)}
+        attachment.event = _event(case, actor=actor, action=ADDED, note=note)
+        attachment.save(update_fields=["event"])
     return attachment
+
+
+def timeline_name(attachment: Attachment) -> str:
+    """How the timeline names a file: by its name, or by number when it holds personal data (the name itself may
+    be personal: 杨女士身份证.jpg), so that erasing the file leaves nothing of it on the timeline."""
+    if attachment.personal:
+        return _("含个人信息的附件 #%(id)s") % {"id": attachment.pk}
+    return attachment.name
 
 
 def checked_link(url: str) -> str:
@@ -184,7 +194,7 @@ def attachment_delete(*, attachment_id: int, actor) -> CaseEvent:
         raise AttachmentError(_("只有上传人或街道工作人员可以删除附件。"), field="detail", status=403)
     uploaded = timezone.localtime(attachment.uploaded_at).strftime("%Y-%m-%d %H:%M")
     note = _("删除附件：%(name)s（%(who)s 于 %(when)s 上传）") % {
-        "name": attachment.name,
+        "name": timeline_name(attachment),
         "who": display_name(attachment.uploaded_by) if attachment.uploaded_by else "—",
         "when": uploaded,
     }
@@ -202,19 +212,10 @@ def case_holds_personal_files(case) -> bool:
 
 
 def personal_files_erase(*, case, actor) -> str:
-    """Delete the case's files marked as personal, and their names from the timeline lines that named them."""
+    """Delete the case's files marked as personal (the timeline never named them, see timeline_name)."""
     files = list(Attachment.objects.filter(case=case, personal=True))
     if not files:
         return ""
-    names = {attachment.name for attachment in files}
-    lines = CaseEvent.objects.filter(case=case, action__in=[ADDED, DELETED])
-    # The timeline is immutable for its users; erasure overrides that, as in ops.privacy (queryset update).
-    for event_id, note in lines.values_list("pk", "note"):
-        new_note = note
-        for name in names:
-            new_note = new_note.replace(name, NAME_REMOVED)
-        if new_note != note:
-            CaseEvent.objects.filter(pk=event_id).update(note=new_note)
     _delete_files_on_commit([name for a in files for name in (a.file.name, a.thumbnail.name)])
     Attachment.objects.filter(pk__in=[a.pk for a in files]).delete()
     return _("删除含个人信息的附件 %(count)s 个。") % {"count": len(files)}

@@ -28,7 +28,8 @@ def key_steps(case: Case) -> list:
 
 def qr_svg(url: str) -> str:
     """An inline SVG QR code of `url` (no image request, nothing from another host)."""
-    return mark_safe(segno.make(url, error="m").svg_inline(scale=3, border=2, omitsize=False))  # segno writes the markup itself
+    # segno writes the whole markup itself; the URL is ours (reverse + the request's host).
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=3, border=2, omitsize=False))
 
 
 def sheet(request, case: Case) -> dict:

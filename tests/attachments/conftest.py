@@ -79,3 +79,15 @@ def plain_zip() -> bytes:
 
 def upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+@pytest.fixture
+def closed_case_factory(staff_user, neighbourhood, elevator_category, method):
+    from tests.conftest import make_case
+    from tests.security.conftest import close_case
+
+    def build(*, closed_at=None, **fields):
+        case = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category, **fields)
+        return close_case(case, actor=staff_user, method=method, at=closed_at)
+
+    return build
