@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 try:  # HEIC (iPhone photos) when pillow-heif is installed; it is in requirements.txt.
@@ -71,12 +72,12 @@ def refuse(type_name: str) -> Refused:
 
 _MARKUP = re.compile(rb"^\s*<(!doctype\s+html|html|head|body|script|iframe|meta|a\s|div|p>|title)", re.I)
 _EXECUTABLES = {
-    b"MZ": _("Windows 可执行程序（EXE/DLL）"),
-    b"\x7fELF": _("可执行程序（ELF）"),
-    b"\xcf\xfa\xed\xfe": _("可执行程序（Mach-O）"),
-    b"\xfe\xed\xfa\xcf": _("可执行程序（Mach-O）"),
-    b"\xca\xfe\xba\xbe": _("可执行程序（Java/Mach-O）"),
-    b"\x00asm": _("可执行程序（WebAssembly）"),
+    b"MZ": gettext_lazy("Windows 可执行程序（EXE/DLL）"),
+    b"\x7fELF": gettext_lazy("可执行程序（ELF）"),
+    b"\xcf\xfa\xed\xfe": gettext_lazy("可执行程序（Mach-O）"),
+    b"\xfe\xed\xfa\xcf": gettext_lazy("可执行程序（Mach-O）"),
+    b"\xca\xfe\xba\xbe": gettext_lazy("可执行程序（Java/Mach-O）"),
+    b"\x00asm": gettext_lazy("可执行程序（WebAssembly）"),
 }
 _ARCHIVES = {
     b"\x1f\x8b": "GZIP",
@@ -100,7 +101,7 @@ def _named_refusal(head: bytes) -> str:
     """What a refused file is, for the message."""
     for magic, name in _EXECUTABLES.items():
         if head.startswith(magic):
-            return name
+            return str(name)
     for magic, name in _ARCHIVES.items():
         if head.startswith(magic):
             return _("%(name)s 压缩包") % {"name": name}

@@ -11,12 +11,6 @@ GPS_IFD, EXIF_IFD, BODY_SERIAL = 0x8825, 0x8769, 0xA431
 SERIAL = "CAMSERIAL-7788123"
 
 
-@pytest.fixture(autouse=True)
-def _media_in_a_temporary_folder(settings, tmp_path):
-    """Stored files go to a folder of this test, not the project's media/."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def jpeg_with_gps(size=(640, 480), colour=(200, 80, 40)) -> bytes:
     """A JPEG as a phone makes it: GPS position of a resident's home and the camera's serial number."""
     image = Image.new("RGB", size, colour)

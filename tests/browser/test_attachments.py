@@ -15,11 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 A4_POINTS = (595.3, 841.9)
 
 
-@pytest.fixture(autouse=True)
-def _media_in_a_temporary_folder(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def test_two_photos_uploaded_from_the_case_page_show_as_thumbnails(page, case, staff_user):
     sign_in(page, "staff")
     page.wait_for_url("**/")
