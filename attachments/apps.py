@@ -12,4 +12,5 @@ class AttachmentsConfig(AppConfig):
         from attachments import services
         from cases import hooks
 
+        hooks.register_media_links(services.links_keep)
         hooks.register_personal_data(holds=services.case_holds_personal_files, erase=services.personal_files_erase)

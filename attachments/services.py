@@ -172,6 +172,20 @@ def attachment_link(*, case_id: int, actor, url: str, name: str = "") -> Attachm
     )
 
 
+def links_keep(*, links: list[tuple[int, str]], actor) -> None:
+    """Keep imported media_urls as links on their cases (checked by the import); a link already kept is skipped."""
+    kept = set(
+        Attachment.objects.filter(
+            case_id__in={case_id for case_id, _url in links}, kind=AttachmentKind.LINK
+        ).values_list("case_id", "link")
+    )
+    new = [(case_id, url) for case_id, url in dict.fromkeys(links) if (case_id, url) not in kept]
+    Attachment.objects.bulk_create(
+        Attachment(case_id=case_id, kind=AttachmentKind.LINK, link=url, name=_("外部照片链接"), uploaded_by=actor)
+        for case_id, url in new
+    )
+
+
 @transaction.atomic
 def attachment_publish(*, attachment_id: int, actor, public: bool) -> Attachment:
     """Mark a photo as public (Open311 carries its address) or take it back. Street-office staff only."""

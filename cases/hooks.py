@@ -28,3 +28,18 @@ def holds_personal_data(case) -> bool:
 def erase_personal_data(*, case, actor) -> list[str]:
     """Remove what every registered app keeps of the case's resident; the phrases of what was removed."""
     return [phrase for holder in _personal_data if (phrase := holder.erase(case=case, actor=actor))]
+
+
+_media_links: list[Callable] = []
+
+
+def register_media_links(keep: Callable) -> None:
+    """keep(links=[(case_id, url)], actor=) keeps the media_url of imported rows (a link, never fetched)."""
+    if keep not in _media_links:
+        _media_links.append(keep)
+
+
+def keep_media_links(*, links: list[tuple[int, str]], actor) -> None:
+    if links:
+        for keep in _media_links:
+            keep(links=links, actor=actor)
