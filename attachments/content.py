@@ -167,6 +167,8 @@ def detect(data: bytes) -> Kind:
     if image is not None:
         return image
     if head.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-2048:]:  # a PDF ends with its trailer; anything else only borrowed the header
+            raise Refused(_("PDF 文件不完整或已损坏。"))
         return PDF
     if head.startswith(b"PK\x03\x04"):
         return _ooxml(data)

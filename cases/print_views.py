@@ -22,7 +22,9 @@ def visit_sheet(request, pk):
 @require_GET
 def batch(request):
     """The case list's filters (same GET names, same scoping) → one work order per printed page."""
-    cases = CaseFilter(request.GET, request=request).qs.prefetch_related("assisting_departments")
+    cases = printing.with_key_steps(
+        CaseFilter(request.GET, request=request).qs.prefetch_related("assisting_departments")
+    )
     total = cases.count()
     sheets = [printing.sheet(request, case) for case in cases[: printing.BATCH_LIMIT]]
     context = {"sheets": sheets, "total": total, "limit": printing.BATCH_LIMIT, "batch": True}

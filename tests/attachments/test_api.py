@@ -170,6 +170,7 @@ def test_svg_is_refused_whatever_its_name_with_a_message_naming_svg(staff_api, c
         ("photos.jpg", b"\x1f\x8b\x08\x00" + b"\x00" * 50, "GZIP"),
         ("宏.docx", docx_bytes("application/vnd.ms-word.document.macroEnabled.main+xml"), "含宏"),
         ("notes.txt", "只是一些文字".encode(), "纯文本"),
+        ("fake.pdf", b"%PDF-1.4\n<html><script>alert(1)</script></html>", "PDF 文件不完整"),
     ],
 )
 def test_executables_scripts_archives_and_everything_else_are_refused_by_name(staff_api, case, name, data, named):

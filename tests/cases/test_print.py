@@ -87,3 +87,31 @@ def test_a_committees_batch_print_holds_only_its_own_neighbourhood(
 def test_the_case_list_links_to_the_batch_print_with_its_filters(staff_client, elevator_category):
     page = staff_client.get(reverse("cases:list"), {"category": elevator_category.pk}).content.decode()
     assert f'href="{reverse("printing:batch")}?category={elevator_category.pk}"' in page
+
+
+def test_the_batch_print_reads_the_same_number_of_queries_for_three_cases_or_thirty(
+    staff_client, staff_user, neighbourhood, elevator_category
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(reverse("printing:batch")).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        case = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category)
+        case_transition(case_id=case.pk, actor=staff_user, action="note", note="备注")
+    few = queries()
+    for _ in range(27):
+        make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category)
+    assert queries() == few
+
+
+def test_the_work_order_shows_the_last_key_steps_oldest_first(staff_client, case, staff_user):
+    for number in range(10):
+        case_transition(case_id=case.pk, actor=staff_user, action="supervise", note=f"督办第{number}次")
+    page = staff_client.get(reverse("printing:work_order", args=[case.pk])).content.decode()
+    assert "督办第1次" not in page and "督办第2次" in page and "督办第9次" in page
+    assert page.index("督办第2次") < page.index("督办第9次")
