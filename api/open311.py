@@ -29,6 +29,8 @@ from rest_framework.authtoken.models import Token
 from accounts import roles
 from api.authentication import is_service_account
 from api.errors import validation_body
+from attachments import selectors as attachment_selectors
+from attachments import services as attachment_services
 from cases.deadlines import handling_days
 from cases.models import OPEN_STATUSES, Case, Category, Channel, RequestType, Status
 from cases.personal import mask_text
@@ -114,7 +116,7 @@ def _account(request, *, required: bool):
     return token.user
 
 
-def _request_row(case: Case, *, with_description: bool) -> dict:
+def _request_row(case: Case, *, with_description: bool, media_url: str | None = None) -> dict:
     place = " ".join(part for part in (case.estate.name if case.estate_id else "", _building(case)) if part)
     if case.category.is_sensitive:
         # 独居老人 at a named estate or building tells anyone where a vulnerable resident lives: the public sees
@@ -138,7 +140,7 @@ def _request_row(case: Case, *, with_description: bool) -> dict:
         "zipcode": None,
         "lat": geo[0],
         "long": geo[1],
-        "media_url": None,
+        "media_url": media_url,  # only a photo staff marked public
     }
 
 
@@ -154,7 +156,11 @@ def _rows(request, cases) -> list[dict]:
         readable = set(
             Case.objects.visible_to(account).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True)
         )
-    return [_request_row(case, with_description=case.pk in readable) for case in cases]
+    photos = attachment_selectors.public_photos_of([case.pk for case in cases])
+    media = {
+        pk: request.build_absolute_uri(reverse("attachments:public", args=[p.public_key])) for pk, p in photos.items()
+    }
+    return [_request_row(case, with_description=case.pk in readable, media_url=media.get(case.pk)) for case in cases]
 
 
 def _services():
@@ -377,6 +383,7 @@ def _post_request(request, fmt: str) -> HttpResponse:
                 item="request",
                 status=200,
             )
+    media_url = _media_url(request)
     place = _place(request, account)
     place_field = place.pop("_field")
     name = " ".join(part for part in (_text(request, "first_name", 25), _text(request, "last_name", 25)) if part)
@@ -405,6 +412,8 @@ def _post_request(request, fmt: str) -> HttpResponse:
         raise Open311Error(name, " ".join(messages)) from None
     except IntegrityError:
         raise Open311Error("attribute[external_id]", _("该外部编号已被另一案件使用。"), 409) from None
+    if media_url:  # kept as a link, never fetched (the intranet has no internet)
+        attachment_services.attachment_link(case_id=case.pk, actor=account, url=media_url)
     row = {"service_request_id": case.reference, "service_notice": _notice(case), "account_id": None}
     return _answer([row], fmt, root="service_requests", item="request", status=201)
 
@@ -558,3 +567,11 @@ def discovery(request, fmt: str):
             ElementTree.SubElement(formats, "format").text = value
     body = b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(top, encoding="utf-8")
     return HttpResponse(body, content_type="text/xml; charset=utf-8")
+
+
+def _media_url(request) -> str:
+    raw = request.POST.get("media_url", "").strip()
+    try:
+        return attachment_services.checked_link(raw) if raw else ""
+    except attachment_services.AttachmentError as error:
+        raise Open311Error("media_url", error.message) from None

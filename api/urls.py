@@ -34,6 +34,8 @@ urlpatterns = [
     # Notifications and early warnings (notifications/api.py, alerts/api.py), scoped by those apps.
     path("", include("notifications.api_urls")),
     path("", include("alerts.api_urls")),
+    # Photos and documents of a case (attachments/api.py), scoped by that app itself.
+    path("", include("attachments.api_urls")),
     # Pages for people (signed in, staff only): service accounts and their tokens.
     path("tokens/", tokens.service_accounts, name="service_accounts"),
     path("tokens/new/", tokens.service_account_create, name="service_account_create"),

@@ -10,6 +10,7 @@ listeners must leave a trace a periodic sweep can pick up, so a failure delays t
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
@@ -46,3 +47,45 @@ def fire(name: str, **kwargs) -> None:
     """Run every listener of `name` with `kwargs` once the current transaction commits (at once outside one)."""
     for listener in _listeners[name]:
         transaction.on_commit(partial(listener, **kwargs), robust=True)
+
+
+# Synchronous hooks: ops.privacy asks every app that keeps a resident's data (attachments) to remove it, and an
+# import hands its media_url links to the app that keeps them. These run inside the caller's transaction.
+@dataclass(frozen=True)
+class PersonalDataHolder:
+    holds: Callable  # holds(case) -> bool: the app keeps personal data of this case's resident
+    erase: Callable  # erase(case=, actor=) -> str: removes it; returns a phrase for the timeline note ("" if none)
+
+
+_personal_data: list[PersonalDataHolder] = []
+
+
+def register_personal_data(*, holds: Callable, erase: Callable) -> None:
+    """Let anonymising a case (ops.privacy) find and remove personal data that another app keeps."""
+    holder = PersonalDataHolder(holds, erase)
+    if holder not in _personal_data:
+        _personal_data.append(holder)
+
+
+def holds_personal_data(case) -> bool:
+    return any(holder.holds(case) for holder in _personal_data)
+
+
+def erase_personal_data(*, case, actor) -> list[str]:
+    """Remove what every registered app keeps of the case's resident; the phrases of what was removed."""
+    return [phrase for holder in _personal_data if (phrase := holder.erase(case=case, actor=actor))]
+
+
+_media_links: list[Callable] = []
+
+
+def register_media_links(keep: Callable) -> None:
+    """keep(links=[(case_id, url)], actor=) keeps the media_url of imported rows (a link, never fetched)."""
+    if keep not in _media_links:
+        _media_links.append(keep)
+
+
+def keep_media_links(*, links: list[tuple[int, str]], actor) -> None:
+    if links:
+        for keep in _media_links:
+            keep(links=links, actor=actor)

@@ -17,10 +17,12 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import hooks
 from cases.deadlines import CRITICAL_FIRST_CONTACT, handling_days, is_workday
 from cases.models import (
     DESCRIPTION_MAX,
@@ -54,6 +56,7 @@ COLUMNS = [
     "request_type",
     "reporter_name",
     "reporter_phone",
+    "media_url",
 ]
 REQUIRED = ["received_at", "title", "description"]
 # The Chinese headers of the case export are accepted too, so an exported list can be imported back.
@@ -71,6 +74,7 @@ HEADER_ALIASES = {
     "诉求类型": "request_type",
     "诉求人": "reporter_name",
     "联系电话": "reporter_phone",
+    "照片链接": "media_url",
 }
 MAX_LENGTH = {
     "external_id": 64,
@@ -79,6 +83,7 @@ MAX_LENGTH = {
     "address": 200,
     "reporter_name": 50,
     "reporter_phone": 20,
+    "media_url": 1000,
 }
 CATEGORY_SEPARATOR = re.compile(r"\s*[›>＞〉»/]\s*")
 OTHER_GROUP = "其他"
@@ -384,6 +389,7 @@ class Row:
     number: int
     external_id: str | None
     values: dict  # field name -> plain value or registry key (only the fields the row sets)
+    media_url: str = ""  # a photo held elsewhere: kept as a link on the case (attachments), never fetched
 
 
 def parse_received_at(value, now: datetime) -> datetime:
@@ -491,10 +497,17 @@ def check_row(number: int, cells: dict, registry: Registry, now: datetime):
     if hood:
         values["neighbourhood"] = hood
 
+    media_url = str(text.get("media_url") or "").strip()
+    if media_url:
+        try:
+            URLValidator(schemes=["http", "https"])(media_url)
+        except ValidationError:
+            fail("media_url", _("请填写 http:// 或 https:// 开头的网址。"))
+
     external_id = text.get("external_id") or None
     if errors:
         return None, errors
-    return Row(number, external_id, values), []
+    return Row(number, external_id, values, media_url), []
 
 
 # --- deadlines without a query per row -----------------------------------------------------------
@@ -650,11 +663,13 @@ def import_cases(
 def _write(rows, new_rows, existing, registry, result, *, actor, dry_run, progress) -> None:
     """Create the missing names and the new cases and apply the updates in one transaction (all or nothing)."""
     registry.create_pending()
-    updates = []
+    updates, links = [], []
     for row in rows:
         if row.external_id in existing:
             case = existing[row.external_id]
             changed = _changes(case, _objects(row, registry))
+            if row.media_url:
+                links.append((case.pk, row.media_url))
             if not changed:
                 result.unchanged += 1
                 continue
@@ -667,7 +682,9 @@ def _write(rows, new_rows, existing, registry, result, *, actor, dry_run, progre
         if not result.errors:
             result.created, result.updated = len(new_rows), len(updates)
         return
-    _create_cases(new_rows, registry, actor=actor, progress=progress)
+    created = _create_cases(new_rows, registry, actor=actor, progress=progress)
+    links += [(case.pk, row.media_url) for row, case in zip(new_rows, created, strict=True) if row.media_url]
+    hooks.keep_media_links(links=links, actor=actor)
     for done, (row, case, changed) in enumerate(updates, start=1):
         try:
             case_update(case_id=case.pk, actor=actor, expected_version=case.version, data=changed)
@@ -683,10 +700,11 @@ def _write(rows, new_rows, existing, registry, result, *, actor, dry_run, progre
     result.created, result.updated = len(new_rows), len(updates)
 
 
-def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) -> None:
-    """Insert new cases in batches: references from the counter (locked once), deadlines, a CREATED line each."""
+def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) -> list[Case]:
+    """Insert new cases in batches: references from the counter (locked once), deadlines, a CREATED line each.
+    Returns the cases in the order of `rows`."""
     if not rows:
-        return
+        return []
     if connection.vendor == "postgresql":
         # The search index (GIN over character pairs) takes most of an import's time. Its new entries wait in a
         # pending list and are merged into it each time the list fills; a bigger list and more memory to sort
@@ -709,6 +727,7 @@ def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) 
         references.append(f"{settings.CASE_REFERENCE_PREFIX}-{year}-{counters[year].last:06d}")
     CaseCounter.objects.bulk_update(counters.values(), ["last"])
     note = _("批量导入")
+    created = []
     for start in range(0, len(rows), BATCH):
         cases = []
         for offset, row in enumerate(rows[start : start + BATCH], start=start):
@@ -723,6 +742,7 @@ def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) 
             case.first_contact_due, case.due_at = deadlines.for_case(case.category, case.urgency, case.received_at)
             cases.append(case)
         Case.objects.bulk_create(cases)
+        created += cases
         CaseEvent.objects.bulk_create(
             CaseEvent(
                 case=case,
@@ -737,3 +757,4 @@ def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) 
         )
         if progress:
             progress(start + len(cases))
+    return created

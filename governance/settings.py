@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "places",
     "methods",
     "cases",
+    "attachments",
     "track",
     "matters",
     "alerts",
@@ -140,8 +141,29 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (attachments/): never served raw. MEDIA_URL has no route; every file goes out through a
+# view that checks the case's scoping. With ATTACHMENT_S3_BUCKET set they go to an S3-compatible store.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
+ATTACHMENT_S3_BUCKET = env_str("ATTACHMENT_S3_BUCKET", "")
+DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if ATTACHMENT_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENT_S3_BUCKET,
+            "endpoint_url": env_url("ATTACHMENT_S3_ENDPOINT_URL", ("http", "https")) or None,
+            "region_name": env_str("ATTACHMENT_S3_REGION", "") or None,
+            "access_key": env_str("ATTACHMENT_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("ATTACHMENT_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("ATTACHMENT_S3_PREFIX", "ruziniu"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -341,3 +363,6 @@ ALERTS_MANY_RESIDENTS_DAYS = env_int("ALERTS_MANY_RESIDENTS_DAYS", 7, minimum=1)
 ALERTS_REPEAT_CALLER_CASES = env_int("ALERTS_REPEAT_CALLER_CASES", 3, minimum=2)
 ALERTS_REPEAT_CALLER_DAYS = env_int("ALERTS_REPEAT_CALLER_DAYS", 30, minimum=1)
 ALERTS_RECURRENCE_DAYS = env_int("ALERTS_RECURRENCE_DAYS", 60, minimum=1)
+# Attachments (attachments/): a limit per file and for all the files of one case, in MB.
+ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20, minimum=1)
+ATTACHMENT_CASE_MAX_MB = env_int("ATTACHMENT_CASE_MAX_MB", 200, minimum=1)

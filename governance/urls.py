@@ -8,6 +8,8 @@ from ops.views import healthz
 urlpatterns = [
     path("", include("accounts.urls")),
     path("cases/import/", include("cases.import_urls")),
+    path("cases/", include("attachments.urls")),
+    path("cases/", include("cases.print_urls")),
     path("cases/", include("cases.urls")),
     path("track/", include("track.urls")),
     path("places/", include("places.urls")),

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from django.db import transaction
 from django.utils import timezone
 
+from cases import hooks
 from cases.models import Case, CaseEvent, ExtensionRequest, PersonalDataAccess, Status
 from cases.personal import (  # noqa: F401 (ID_REMOVED, PHONE_REMOVED: the markers anonymisation leaves)
     ID_REMOVED,
@@ -46,6 +47,8 @@ def needs_anonymising(case: Case) -> bool:
     texts += list(case.extensions.values_list("reason", flat=True))
     if case.reporter_name or case.reporter_phone or any(contains_numbers(text) for text in texts):
         return True
+    if hooks.holds_personal_data(case):  # e.g. attachments marked as personal (an ID card, a signed form)
+        return True
     return any(_scrub_changes(changes) != changes for changes in case.events.values_list("changes", flat=True))
 
 
@@ -75,7 +78,9 @@ def case_anonymise(*, case_id: int, actor) -> bool:
     for extension_id, reason in case.extensions.values_list("pk", "reason"):
         if contains_numbers(reason):
             ExtensionRequest.objects.filter(pk=extension_id).update(reason=scrub_numbers(reason))
-    case_transition(case_id=case.pk, actor=actor, action="note", note=NOTE)
+    removed = hooks.erase_personal_data(case=case, actor=actor)
+    note = " ".join([NOTE, *removed])
+    case_transition(case_id=case.pk, actor=actor, action="note", note=note)
     return True
 
 

@@ -60,6 +60,12 @@ def _own_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded files (attachments) go to a folder of the test, never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process(settings):
     """Unit tests run tasks eagerly; the `celery_worker` fixture switches to the real broker."""
     from governance.celery import app

@@ -1,13 +1,17 @@
 """Fixtures for the security tests: cases taken through their whole life by the real services."""
 
+import io
 from datetime import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from accounts import roles
 from alerts.models import Warning
 from api.tokens import service_account_register
+from attachments.services import attachment_add
 from cases.models import Channel, Department, RequestType
 from cases.services import case_transition, extension_request
 from matters.models import CaseLink, LinkKind
@@ -70,6 +74,11 @@ def world(
         actor=staff_user, data={"title": "老旧电梯更新", "category": elevator_category}, case_ids=[case.pk, second.pk]
     )
     link = CaseLink.objects.create(case_a=case, case_b=second, kind=LinkKind.values[0], score=0.9)
+    photo = _jpeg()
+    attachment = attachment_add(case_id=case.pk, actor=staff_user, upload=SimpleUploadedFile("a.jpg", photo))
+    public_photo = attachment_add(
+        case_id=case.pk, actor=staff_user, upload=SimpleUploadedFile("b.jpg", photo), public=True
+    )
     service_account = service_account_register(
         username="wangge-system", system="网格巡查系统", role=roles.COMMITTEE, neighbourhood=neighbourhood
     )
@@ -105,4 +114,12 @@ def world(
         "link": link,
         "notification": notification,
         "warning": warning,
+        "attachment": attachment,
+        "public_photo": public_photo,
     }
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 100, 50)).save(out, "JPEG")
+    return out.getvalue()

@@ -36,6 +36,7 @@ PUBLIC = {
     "admin:login",
     "admin:jsi18n",
     "api:not_found",  # the JSON 404 for any other path under /api/: it reveals nothing
+    "attachments:public",  # a photo staff published for Open311, by its unguessable key
 }
 
 
@@ -95,6 +96,18 @@ EXPECTED: dict[str, Row] = {
     "cases:reveal_phone": post(LOGIN, 200, 404, 200, 404, 200),
     "cases:extension_request": post(LOGIN, 400, 404, 400, 404, 400),
     "cases:extension_decide": post(LOGIN, 403, 404, 400, 404, 400),
+    # the printed work order, visit sheet and batch print: scoped like the case
+    "printing:work_order": get(LOGIN, 200, 404, 200, 404, 200),
+    "printing:visit_sheet": get(LOGIN, 200, 404, 200, 404, 200),
+    "printing:batch": get(LOGIN, 200, 200, 200, 200, 200),
+    # attachments: files only through views that check the case's scoping; writes need a desk role
+    "attachments:upload": post(LOGIN, 302, 404, 302, 404, 302),
+    "attachments:download": get(LOGIN, 200, 404, 200, 404, 200),
+    "attachments:thumbnail": get(LOGIN, 200, 404, 200, 404, 200),
+    # (the committee member did not upload it: refused; staff delete it, so the superuser then finds none)
+    "attachments:delete": post(LOGIN, 302, 404, 302, 404, 404),
+    "attachments:publish": post(LOGIN, 302, 404, 302, 404, 302),
+    "attachments:public": get(200, 200, 200, 200, 200, 200),
     "imports:upload": get(LOGIN, 403, 403, 200, 403, 200),
     "imports:commit": post(LOGIN, 403, 403, 302, 403, 302),
     "places:estate": get(LOGIN, 200, 404, 200, 404, 200),
@@ -149,6 +162,7 @@ EXPECTED: dict[str, Row] = {
     "api:building-list": get(401, 200, 200, 200, 403, 200),
     "api:building-detail": get(401, 200, 404, 200, 403, 200),
     "api:case-similar": get(401, 200, 404, 200, 404, 200),
+    "api:case-attachments": get(401, 200, 404, 200, 403, 200),
     "api:class-list": get(401, 200, 200, 200, 200, 200),
     "api:class-detail": get(401, 200, 200, 200, 404, 200),
     "api:schema": get(401, 200, 200, 200, 200, 200),
@@ -264,6 +278,14 @@ def kwargs_for(pattern: Pattern, world: dict) -> dict:
         "cases:reveal_phone": "case",
         "cases:extension_request": "case",
         "cases:extension_decide": "extension",
+        "printing:work_order": "case",
+        "printing:visit_sheet": "case",
+        "attachments:upload": "case",
+        "attachments:download": "attachment",
+        "attachments:thumbnail": "attachment",
+        "attachments:delete": "attachment",
+        "attachments:publish": "attachment",
+        "api:case-attachments": "case",
         "places:estate": "estate",
         "places:building": "building",
         "methods:detail": "method",
@@ -312,6 +334,8 @@ def kwargs_for(pattern: Pattern, world: dict) -> dict:
             kwargs["history_id"] = world["method_version"].history_id
         elif param == "user_id":
             kwargs["user_id"] = world["service_account"].pk
+        elif param == "key":
+            kwargs["key"] = world["public_photo"].public_key
         elif param == "fmt":
             kwargs["fmt"] = "json"
         elif param == "code":

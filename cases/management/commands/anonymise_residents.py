@@ -18,8 +18,8 @@ def _day(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Remove the reporter's name and phone, and phone and ID numbers in free text, from cases closed "
-        "before DATE. The cases and their statistics stay; each gets one timeline note."
+        "Remove the reporter's name and phone, phone and ID numbers in free text, and attached files marked as "
+        "personal, from cases closed before DATE. The cases and their statistics stay; each gets one timeline note."
     )
 
     def add_arguments(self, parser):
