@@ -49,7 +49,6 @@ MATTER_TEXT_NO_PLACE = 0.55
 CLASS_TEXT = 0.30
 CLASS_TEXT_SAME_CATEGORY = 0.12
 TEXT_PLACE_BONUS = 0.5  # measured: bench/similarity.py ranks the same-matter list this way
-SHARED_PLACE_KEYS = 3
 MAX_SAME_MATTER = 10
 MAX_SAME_CLASS = 20
 ELEVATOR_AGE_TOLERANCE = 3
@@ -289,7 +288,8 @@ class Columns:
 
 
 def place_codes(same_text_places) -> np.ndarray:
-    """shares_place() results as relate() takes them: 1 (same place), 0 (different places), -1 (None)."""
+    """shares_place() results as relate() takes them: 2 (same estate or organisation), 1 (same area), 0
+    (different places), -1 (None)."""
     return np.array([-1 if same is None else int(same) for same in same_text_places], np.int8)
 
 
@@ -345,7 +345,7 @@ def relate(mine: Columns, other: Columns, similarity, same_text_place: np.ndarra
     other_building = has_building & (other.building != 0) & ~same_building
     same_category = mine.category == other.category
     no_places = ~(has_estate | (other.estate != 0) | has_address | other.address.astype(bool))
-    text_place = no_places & (same_text_place == 1)
+    text_place = no_places & (same_text_place >= 1)
     # Unknown ages are NaN, and no comparison with NaN holds.
     alike = (np.abs(mine.age - other.age) <= ELEVATOR_AGE_TOLERANCE) & (mine.housing == other.housing)
     alike &= ~same_building
@@ -400,10 +400,11 @@ def group_ranks(groups: np.ndarray) -> np.ndarray:
     return np.arange(len(groups)) - np.repeat(starts, np.diff(np.r_[starts, len(groups)]))
 
 
-def shares_place(mine: set[str], theirs: set[str]) -> bool | None:
-    if not (mine and theirs):
-        return None
-    return len(mine & theirs) >= SHARED_PLACE_KEYS
+def shares_place(mine: set[str], theirs: set[str]) -> int | None:
+    """How the place and organisation names two texts mention compare (text.same_names): 2 they share an
+    estate or organisation, 1 an area only, 0 they name different ones, None one names none."""
+    same = text.same_names(mine, theirs)
+    return None if same < 0 else same
 
 
 OTHER_FIELDS = (
