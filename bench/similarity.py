@@ -269,7 +269,7 @@ def as_linked(messages, production, matter, klass) -> None:
     )
     owner = {i: name for name, members in matter.items() for i in members}
     wrong = sum(
-        1 for i, listed in enumerate(matter_lists) for j in listed if owner.get(i, j) != owner.get(j, i) and i in owner
+        1 for i, listed in enumerate(matter_lists) for j in listed if i in owner and j in owner and owner[i] != owner[j]
     )
     print(f"  same-matter links between two different labelled matters: {wrong}")
 

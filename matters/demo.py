@@ -42,7 +42,6 @@ def load() -> int:
             housing_type=HousingType.COMMODITY,
             min_elevator_age=20,
             target_count=25,
-            target_year=2025,
             target_unit="台",
             decided_by=staff,
         )

@@ -1,5 +1,6 @@
 """Reads of the matters app that cross permissions and relations."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -7,12 +8,19 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import roles
 from cases.models import Case
-from matters import similarity, text
+from matters import progress, similarity, text
 from matters.models import CaseLink, ClassStatus, LinkKind, LinkStatus, MatterClass, Membership
 from places.models import Building, Estate, PropertyStatus
+
+# A link's strength in words: from this score on "很相近", else "相近" (the score adds to the texts' cosine what
+# they share: category, building, place; a same-matter pair at 0.6 shares most of its words and its place).
+VERY_CLOSE = 0.6
+SHOWN = 5  # the best links of each kind a case page shows; the rest are behind "更多"
+_TEXT_REASON = re.compile(r"^(?:文本相近|Similar text) [0-9.]+: (.+)$")
 
 
 @dataclass
@@ -22,6 +30,19 @@ class SimilarCase:
     kind: str
     score: float
     reasons: list[str]
+
+    @property
+    def strength(self) -> str:
+        return _("很相近") if self.score >= VERY_CLOSE else _("相近")
+
+    @property
+    def reasons_in_words(self) -> list[str]:
+        """The reasons as a person says them: the shared words without the raw cosine."""
+        out = []
+        for reason in self.reasons:
+            shared = _TEXT_REASON.match(reason)
+            out.append(_("都提到：%(words)s") % {"words": "、".join(shared.group(1).split())} if shared else reason)
+        return out
 
 
 def similar_cases(user, case: Case, *, limit: int = 20) -> list[SimilarCase]:
@@ -128,31 +149,22 @@ def ranked_classes(user, *, include_dismissed: bool = False) -> list[MatterClass
         size=Count("memberships", distinct=True),
         visible_size=Count("memberships", filter=Q(memberships__case__in=visible), distinct=True),
         growth=Count("memberships", filter=Q(memberships__case__received_at__gte=since), distinct=True),
-        done=Count(
-            "memberships",
-            filter=Q(memberships__completed=True) | Q(memberships__case__status__in=["resolved", "closed"]),
-            distinct=True,
-        ),
+        done=Count("memberships", filter=progress.done_q("memberships__"), distinct=True),
     )
     return sorted(qs, key=lambda c: (-c.growth, -c.size, -c.pk))
 
 
 def class_progress(matter_class: MatterClass) -> dict:
-    """Done members (in the target year, if one is set) against the target."""
+    """Members done this year against the target (matters.progress)."""
     members = Membership.objects.filter(matter_class=matter_class)
-    done = members.done()
-    if matter_class.target_year:
-        year = matter_class.target_year
-        done = done.filter(
-            Q(case__resolved_at__year=year) | Q(case__resolved_at__isnull=True, case__received_at__year=year)
-        )
-    count = done.count()
+    count = members.filter(progress.done_q()).count()
     target = matter_class.target_count or 0
     return {
         "done": count,
         "target": target,
+        "year": progress.target_year(),
         "members": members.count(),
-        "percent": min(100, round(100 * count / target)) if target else None,
+        "percent": progress.percent(count, target),
     }
 
 
