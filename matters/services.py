@@ -2,7 +2,6 @@
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from cases.models import OPEN_STATUSES, Case, Category, Channel, RequestType
 from cases.services import CaseError, NotPermitted, case_create, case_transition, case_update
-from matters import similarity, text
+from matters import naming, similarity, text
 from matters.models import (
     CaseLink,
     CaseSignature,
@@ -175,25 +174,25 @@ def _recent_or_open(case_ids: list[int]) -> list[int]:
     return list(Case.objects.filter(recent, pk__in=case_ids).values_list("pk", flat=True))
 
 
-def proposed_class(category: Category, vectors: list[dict[str, float]], count: int) -> MatterClass:
-    """An unsaved proposed class of `count` cases with these index vectors, titled after the words most of them
-    share."""
-    counts: Counter = Counter()
-    for vector in vectors:
-        counts.update(t for t in vector if len(t) >= 2)
-    common = [t for t, n in counts.most_common(20) if n * 2 >= len(vectors) and text.is_word(t)]
-    picked: list[str] = []
-    for term in common:
-        if not any(term in other or other in term for other in picked):
-            picked.append(term)
-    picked = picked[:3]
-    title = f"{category.name}：{'、'.join(picked)}" if picked else str(category)
-    root_problem = _("%(count)s 件相似案件（%(category)s）：%(terms)s") % {
-        "count": count,
+def proposed_class(
+    category: Category, members: list[tuple[str, str, dict[str, float]]], places: list[str] = ()
+) -> MatterClass:
+    """An unsaved proposed class of these members (title, estate housing type, index vector), named as a clerk
+    would name it (matters.naming)."""
+    title = naming.class_title(category.name, members, places)
+    root_problem = _("%(count)s 件相似案件（%(category)s）：%(title)s") % {
+        "count": len(members),
         "category": category,
-        "terms": " ".join(picked),
+        "title": title,
     }
     return MatterClass(title=title[:100], root_problem=root_problem, category=category)
+
+
+def class_members_facts(case_ids: list[int]) -> dict[int, tuple[str, str, dict[str, float]]]:
+    """What a class is named from, per case: (title, estate housing type or "", index vector)."""
+    vectors = dict(CaseSignature.objects.filter(case_id__in=case_ids).values_list("case_id", "vector"))
+    rows = Case.objects.filter(pk__in=case_ids).values_list("pk", "title", "estate__housing_type")
+    return {pk: (title, housing or "", vectors.get(pk, {})) for pk, title, housing in rows}
 
 
 @transaction.atomic
@@ -228,8 +227,9 @@ def class_propose_for(*, case: Case) -> MatterClass | None:
 
 def class_propose(category: Category, group: list[int]) -> MatterClass:
     """A proposed class of the given cases, titled after the words most of them share."""
-    vectors = list(CaseSignature.objects.filter(case_id__in=group).order_by("case_id").values_list("vector", flat=True))
-    matter_class = proposed_class(category, vectors, len(group))
+    facts = class_members_facts(group)
+    members = [facts[pk] for pk in sorted(group) if pk in facts]
+    matter_class = proposed_class(category, members, text.registry_place_names())
     matter_class.save()
     Membership.objects.bulk_create([Membership(matter_class=matter_class, case_id=pk) for pk in group])
     return matter_class
