@@ -185,9 +185,26 @@ def route_board(user, matter_class: MatterClass) -> list[dict]:
     return columns
 
 
+SCREENING_CALLS_YEARS = 2
+
+
+def screening_missing(matter_class: MatterClass) -> list[str]:
+    """What the class's profile lacks for screening, in words ([] when it is complete)."""
+    missing = []
+    if not matter_class.category_id:
+        missing.append(_("类别"))
+    if not (matter_class.min_elevator_age or matter_class.without_property_company):
+        missing.append(_("电梯使用年限或“仅无物业小区”"))
+    return missing
+
+
 def screening_candidates(matter_class: MatterClass) -> tuple[list[Building], list[Estate]]:
     """Buildings (when the profile names an elevator age) or estates matching the class's profile that have no
-    case of the class's category yet, and are not already members."""
+    case of the class's category yet, and are not already members; each with `reasons` (why it is listed, in
+    words) and `risk`, riskiest first: older elevators, no property company, no calls lately (a problem nobody
+    has reported yet)."""
+    if screening_missing(matter_class):
+        return [], []
     estates = Estate.objects.select_related("neighbourhood")
     if matter_class.housing_type:
         estates = estates.filter(housing_type=matter_class.housing_type)
@@ -196,18 +213,41 @@ def screening_candidates(matter_class: MatterClass) -> tuple[list[Building], lis
     with_case = Case.objects.filter(class_memberships__matter_class=matter_class)
     if matter_class.category_id:
         with_case = Case.objects.filter(Q(category_id=matter_class.category_id) | Q(pk__in=with_case.values("pk")))
+    since = timezone.now() - timedelta(days=365 * SCREENING_CALLS_YEARS)
+    recent = Q(cases__received_at__gte=since)
     if matter_class.min_elevator_age:
         newest_year = timezone.localdate().year - matter_class.min_elevator_age
-        buildings = (
+        buildings = list(
             Building.objects.filter(estate__in=estates, elevator_count__gt=0, elevators_installed_year__lte=newest_year)
             .exclude(pk__in=with_case.filter(building__isnull=False).values("building_id"))
             .select_related("estate__neighbourhood")
-            .order_by("estate__name", "number")
+            .annotate(calls=Count("cases", filter=recent, distinct=True))
         )
-        return list(buildings), []
-    if not (matter_class.housing_type or matter_class.without_property_company):
-        return [], []
-    return [], list(estates.exclude(pk__in=with_case.filter(estate__isnull=False).values("estate_id")))
+        for building in buildings:
+            age, estate = building.elevator_age, building.estate
+            unmanaged = estate.property_status != PropertyStatus.MANAGED
+            building.reasons = [
+                _("电梯 %(age)s 年") % {"age": age},
+                estate.get_property_status_display() if unmanaged else _("有物业"),
+                _("近 %(years)s 年来电 %(n)s 次") % {"years": SCREENING_CALLS_YEARS, "n": building.calls},
+            ]
+            building.risk = age + 10 * unmanaged + 5 * (building.calls == 0)
+        buildings.sort(key=lambda b: (-b.risk, b.estate.name, b.number))
+        return buildings, []
+    found = list(
+        estates.exclude(pk__in=with_case.filter(estate__isnull=False).values("estate_id")).annotate(
+            calls=Count("cases", filter=recent, distinct=True)
+        )
+    )
+    for estate in found:
+        unmanaged = estate.property_status != PropertyStatus.MANAGED
+        estate.reasons = [
+            estate.get_property_status_display(),
+            _("近 %(years)s 年来电 %(n)s 次") % {"years": SCREENING_CALLS_YEARS, "n": estate.calls},
+        ]
+        estate.risk = 10 * unmanaged + 5 * (estate.calls == 0) - min(estate.calls, 5)
+    found.sort(key=lambda e: (-e.risk, e.name))
+    return [], found
 
 
 def link_counts() -> dict:

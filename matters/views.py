@@ -303,5 +303,11 @@ def class_screen(request, pk):
             messages.error(request, error.message)
         else:
             return _done(request, matter_class, _("已开立 %(count)s 件排查案件。") % {"count": len(created)})
-    context = {"matter_class": matter_class, "buildings": buildings, "estates": estates, "form": form}
+    context = {
+        "matter_class": matter_class,
+        "buildings": buildings,
+        "estates": estates,
+        "form": form,
+        "missing": selectors.screening_missing(matter_class),
+    }
     return render(request, "matters/class_screen.html", context)
