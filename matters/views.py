@@ -1,8 +1,10 @@
 """Pages of the matters app: similar cases (partials for the case desk) and classes of matters (一类事)."""
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -94,13 +96,52 @@ def _int(value) -> int | None:
 
 @require_GET
 def class_list(request):
+    classes = selectors.ranked_classes(request.user, include_dismissed=request.GET.get("all") == "1")
+    if request.GET.get("export") == "csv":
+        return _class_list_csv(classes, is_staff=roles.is_staff_member(request.user))
     context = {
-        "classes": selectors.ranked_classes(request.user, include_dismissed=request.GET.get("all") == "1"),
+        "classes": classes,
         "counts": selectors.link_counts(),
         "year": progress.target_year(),
         "is_staff": roles.is_staff_member(request.user),
     }
     return render(request, "matters/class_list.html", context)
+
+
+def _class_list_csv(classes, *, is_staff: bool) -> HttpResponse:
+    """The class list as CSV (UTF-8 with BOM, for Excel), with the same progress as the pages (matters.progress)."""
+    year = progress.target_year()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="classes.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("名称"),
+            _("类别"),
+            _("状态"),
+            _("本月新增"),
+            _("案件数"),
+            _("%(year)s 年已完成") % {"year": year},
+            _("目标"),
+            _("进度"),
+        ]
+    )
+    for c in classes:
+        percent = progress.percent(c.done, c.target_count)
+        writer.writerow(
+            [
+                c.title,
+                str(c.category or ""),
+                c.get_status_display(),
+                c.growth,
+                c.size if is_staff else c.visible_size,
+                c.done,
+                c.target_count or "",
+                "" if percent is None else f"{percent}%",
+            ]
+        )
+    return response
 
 
 @require_GET

@@ -110,6 +110,10 @@ def test_progress_counts_members_done_this_year_the_same_on_every_page(
     assert f"{timezone.localdate().year} 年目标 ≥ 4" in page and "已完成 2" in page
     api = staff_client.get(f"/api/classes/{elevator_class.pk}/").json()
     assert api["progress"]["done"] == 2
+    exported = staff_client.get(reverse("matters:class_list"), {"export": "csv"}).content.decode("utf-8-sig")
+    header, *rows = exported.splitlines()
+    assert f"{timezone.localdate().year} 年已完成" in header
+    assert f"{elevator_class.title},房屋管理›电梯,已确认,4,4,2,4,50%" in rows
 
 
 def test_a_batch_note_goes_only_to_the_chosen_members_and_an_error_keeps_what_was_typed(
