@@ -270,6 +270,7 @@ def test_texts_are_compared_by_the_names_they_mention_not_by_shared_characters()
     # The same road, different estates: different places. The same road and nothing more: the same area.
     assert text.same_names({"开元路", "丽发新城"}, {"开元路", "星沙花园"}) == 0
     assert text.same_names({"开元路"}, {"开元路", "星沙花园"}) == 1
+    assert text.same_names({"星沙街道", "开元路"}, {"星沙街道", "东六路"}) == 0  # two roads of one district
     assert text.same_names({"开元路"}, set()) == -1
 
 
