@@ -44,9 +44,12 @@ MIN_TEXT = 0.08  # below this cosine no pair is linked, whatever else they share
 
 # Thresholds on the cosine of the place-free text (see README, "Similar cases").
 MATTER_TEXT = 0.20
+# Two categories: a link must rest on more than the generic words two problems share (物业 无人 电梯: an elevator
+# case and a property-company case of one estate are not one matter, nor one class, at 0.27-0.41).
+MATTER_TEXT_OTHER_CATEGORY = 0.40
 MATTER_TEXT_SAME_CATEGORY = 0.08
 MATTER_TEXT_NO_PLACE = 0.55
-CLASS_TEXT = 0.30
+CLASS_TEXT = 0.45
 CLASS_TEXT_SAME_CATEGORY = 0.12
 TEXT_PLACE_BONUS = 0.5  # measured: bench/similarity.py ranks the same-matter list this way
 MAX_SAME_MATTER = 10
@@ -352,7 +355,9 @@ def relate(mine: Columns, other: Columns, similarity, same_text_place: np.ndarra
     score = similarity + 0.15 * same_category + 0.1 * same_building + 0.05 * alike + TEXT_PLACE_BONUS * text_place
     at_same_place = (same_building | same_estate | same_address) & ~other_building
     near_duplicate = (similarity >= MATTER_TEXT_NO_PLACE) & (same_text_place != 0)
-    place_matter = (similarity >= MATTER_TEXT) | (same_category & (similarity >= MATTER_TEXT_SAME_CATEGORY))
+    place_matter = (similarity >= MATTER_TEXT_OTHER_CATEGORY) | (
+        same_category & (similarity >= MATTER_TEXT_SAME_CATEGORY)
+    )
     text_matter = near_duplicate | (text_place & (similarity >= MATTER_TEXT))
     matter = (at_same_place & place_matter) | (no_places & text_matter)
     in_class = (similarity >= CLASS_TEXT) | (same_category & (similarity >= CLASS_TEXT_SAME_CATEGORY))

@@ -421,11 +421,11 @@ def _rules(case, other, similarity, same_text_place):
     )
     score = similarity + 0.15 * same_category + 0.1 * same_building + 0.05 * alike + 0.5 * text_place
     at_same_place = (same_building or same_estate or same_address) and not other_building
-    place_matter = similarity >= 0.20 or (same_category and similarity >= 0.08)
+    place_matter = similarity >= 0.40 or (same_category and similarity >= 0.08)
     text_matter = (similarity >= 0.55 and same_text_place != 0) or (text_place and similarity >= 0.20)
     if (at_same_place and place_matter) or (no_places and text_matter):
         return LinkKind.SAME_MATTER, round(min(1.0, score), 3)
-    if similarity >= 0.30 or (same_category and similarity >= 0.12):
+    if similarity >= 0.45 or (same_category and similarity >= 0.12):
         return LinkKind.SAME_CLASS, round(min(1.0, score), 3)
     return None
 
@@ -451,7 +451,7 @@ def test_judging_many_pairs_at_once_follows_the_rules_for_each_pair():
         )
 
     # Similarities on and around every threshold, and the four answers of shares_place().
-    levels = [0.0, 0.079, 0.08, 0.12, 0.2, 0.3, 0.55, 0.7, 0.95, 1.0]
+    levels = [0.0, 0.079, 0.08, 0.12, 0.2, 0.3, 0.4, 0.45, 0.55, 0.7, 0.95, 1.0]
     pairs = [(facts(n), facts(n + 1000), rng.choice(levels), rng.choice([None, 0, 1, 2])) for n in range(600)]
     mine, others, similarities, places = zip(*pairs, strict=True)
     relations = relate(Columns.of(mine), Columns.of(others), similarities, place_codes(places))
