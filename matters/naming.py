@@ -60,7 +60,6 @@ _NOT_A_PROBLEM = frozenset(
     ]
 )
 PLACE_KINDS = {HousingType.COMMODITY: "商品房", HousingType.SOLD_PUBLIC: "售后公房", HousingType.OLD_LANE: "老式里弄"}
-MAX_WORDS = 3
 
 
 MAX_LENGTH = 8  # characters of the problem phrase, beyond which no shared word is added to it
