@@ -87,6 +87,20 @@ def label(messages, spec) -> dict[str, set[int]]:
     return {name: {i for i, m in enumerate(messages) if hit(m["subject"], slots)} for name, slots in spec.items()}
 
 
+def label_whole(messages, spec) -> dict[str, set[int]]:
+    """label(), with the first slot (the place) found in the subject or the body: a resident often names the
+    estate only in the body ("车位捆绑违规销售 … 伊景园滨河苑 …"); the problem stays in the subject."""
+
+    def hit(message, slots):
+        first, *rest = slots
+        whole = message["subject"] + message["body"]
+        return any(k in whole for k in first.split("|")) and all(
+            any(k in message["subject"] for k in slot.split("|")) for slot in rest
+        )
+
+    return {name: {i for i, m in enumerate(messages) if hit(m, slots)} for name, slots in spec.items()}
+
+
 def tfidf(bags: list[list[str]], *, sublinear: bool) -> list[dict[str, float]]:
     df = Counter()
     for bag in bags:
@@ -158,7 +172,7 @@ def evaluate(path: Path) -> None:
     print(f"tokenised and weighed in {time.perf_counter() - started:.1f}s\n")
     # The product shows two lists. Same class: the place-free text alone. Same matter: the same candidates,
     # re-ranked with the bonus matters.similarity.judge gives two cases whose texts name the same place.
-    from matters.similarity import SHARED_PLACE_KEYS, TEXT_PLACE_BONUS
+    from matters.similarity import TEXT_PLACE_BONUS, shares_place
 
     def same_matter_ranker(vectors):
         top60 = ranker(vectors)
@@ -166,7 +180,7 @@ def evaluate(path: Path) -> None:
         def top(i, k=5):
             candidates = top60(i, 60)
             score = {j: text.cosine(vectors[i], vectors[j]) for j in candidates}
-            bonus = {j: TEXT_PLACE_BONUS * (len(places[i] & places[j]) >= SHARED_PLACE_KEYS) for j in candidates}
+            bonus = {j: TEXT_PLACE_BONUS * ((shares_place(places[i], places[j]) or 0) >= 1) for j in candidates}
             return sorted(candidates, key=lambda j: (-(score[j] + bonus[j]), j))[:k]
 
         return top
@@ -191,7 +205,73 @@ def evaluate(path: Path) -> None:
             + " ".join(f"{k}:{v:.2f}" for k, v in m["per_group"].items())
         )
         print(f"  same class:  macro {c['macro']:.3f}  " + " ".join(f"{k}:{v:.2f}" for k, v in c["per_group"].items()))
+    as_linked(messages, production, matter, klass)
     organisers_labels(path.parent / "messages_labelled.csv")
+
+
+def linked_lists(vectors, rows: list[dict], categories: list | None = None):
+    """What the product shows for imported messages (no estate, no address, no category unless given): each
+    message's CANDIDATES best texts judged by similarity.relate() with the place names of their texts, kept by
+    similarity.best(), as its same-matter and same-class lists (best five of each, by score)."""
+    import numpy as np
+
+    from matters import similarity
+
+    top = ranker(vectors)
+    names = [set(text.place_keys(r["subject"], r["body"])) for r in rows]
+    facts = [
+        similarity.Facts(i + 1, None if categories is None else categories[i], "", None, None, "", "", None)
+        for i in range(len(rows))
+    ]
+    matter_lists, class_lists = [], []
+    for i in range(len(rows)):
+        others = top(i, similarity.CANDIDATES)
+        cosines = [text.cosine(vectors[i], vectors[j]) for j in others]
+        codes = similarity.place_codes([similarity.shares_place(names[i], names[j]) for j in others])
+        relations = similarity.relate(
+            similarity.Columns.of([facts[i]]), similarity.Columns.of([facts[j] for j in others]), cosines, codes
+        )
+        kept = similarity.best(np.zeros(len(others), np.int64), np.array(others, np.int64), relations).tolist()
+        matter_lists.append([others[p] for p in kept if relations.kind[p] == similarity.SAME_MATTER][:5])
+        class_lists.append([others[p] for p in kept if relations.kind[p] == similarity.SAME_CLASS][:5])
+    return matter_lists, class_lists
+
+
+def shown_precision(lists, groups: dict[str, set[int]]) -> tuple[float, float, float]:
+    """Over every labelled message: precision of what its list shows (hits ÷ shown, lists with something),
+    hits ÷ 5, and the share of messages whose list shows anything."""
+    shown, per5, nonempty = [], [], 0
+    for members in groups.values():
+        for i in members:
+            listed = lists[i]
+            hits = sum(1 for j in listed if j in members)
+            per5.append(hits / 5)
+            if listed:
+                nonempty += 1
+                shown.append(hits / len(listed))
+    total = sum(len(m) for m in groups.values())
+    return (statistics.mean(shown) if shown else 0.0), statistics.mean(per5), nonempty / total
+
+
+def as_linked(messages, production, matter, klass) -> None:
+    matter_lists, class_lists = linked_lists(production, messages)
+    print("\nas linked (similarity.relate + best on the imported messages, no category): precision@5 of the lists")
+    for name, lists, groups in (("same matter", matter_lists, matter), ("same class", class_lists, klass)):
+        shown, per5, covered = shown_precision(lists, groups)
+        print(f"  {name}: precision of what is shown {shown:.3f}, hits/5 {per5:.3f}, with a list {covered:.2f}")
+    # The other way round: of every same-matter link shown for any message, how many join two messages the
+    # labels put in different same-matter groups (two estates' matters linked as one).
+    wide = label_whole(messages, SAME_MATTER)
+    shown, per5, covered = shown_precision(matter_lists, wide)
+    print(
+        f"  same matter, the place found in subject or body ({sum(map(len, wide.values()))} labelled): precision "
+        f"of what is shown {shown:.3f}, hits/5 {per5:.3f}, messages with a list {covered:.2f}"
+    )
+    owner = {i: name for name, members in matter.items() for i in members}
+    wrong = sum(
+        1 for i, listed in enumerate(matter_lists) for j in listed if i in owner and j in owner and owner[i] != owner[j]
+    )
+    print(f"  same-matter links between two different labelled matters: {wrong}")
 
 
 def organisers_labels(path: Path) -> None:
@@ -208,6 +288,15 @@ def organisers_labels(path: Path) -> None:
         top = ranker(vectors)
         hits = [sum(1 for j in top(i) if labels[j] == labels[i]) / 5 for i in range(len(rows))]
         print(f"  {name}: precision@5 {statistics.mean(hits):.3f}")
+    matter_lists, class_lists = linked_lists(production, rows)
+    for name, lists in (("same matter", matter_lists), ("same class", class_lists)):
+        shown = [
+            sum(1 for j in listed if labels[j] == labels[i]) / len(listed) for i, listed in enumerate(lists) if listed
+        ]
+        print(
+            f"  as linked, {name}: precision of what is shown {statistics.mean(shown) if shown else 0:.3f} "
+            f"({len(shown)} messages with a list)"
+        )
 
 
 # --- speed ---------------------------------------------------------------------------------------
@@ -581,7 +670,9 @@ def main():
     logging.getLogger("matters.services").addHandler(handler)
     logging.getLogger("matters.services").setLevel(logging.INFO)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval", nargs="?", const=str(DEFAULT_DATA), help="hot_messages.csv (quality only)")
+    parser.add_argument(
+        "--eval", nargs="?", const="", help="hot_messages.csv (quality only; default: --data, else ../shared/…)"
+    )
     parser.add_argument("--sizes", nargs="*", type=int, default=[])
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--reflag", action="store_true", help="flag every case again (else only the new ones)")
@@ -591,8 +682,8 @@ def main():
     )
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="real messages to recombine, when present")
     args = parser.parse_args()
-    if args.eval:
-        path = Path(args.eval)
+    if args.eval is not None:
+        path = Path(args.eval or args.data)
         if not path.exists():
             sys.exit(f"{path} not found: the quality evaluation needs the messages file")
         evaluate(path)

@@ -441,24 +441,25 @@ def classes_many(case_ids: list[int]) -> int:
 
 
 def _create_classes(groups: dict[int, tuple[int, list[int]]]) -> dict[int, int]:
-    """Write the proposed classes (titles from their members' vectors); provisional id → real id."""
+    """Write the proposed classes (named from their members, matters.naming); provisional id → real id."""
     from cases.models import Category
     from matters.models import MatterClass
     from matters.services import proposed_class
 
     if not groups:
         return {}
+    from matters import text
+    from matters.services import class_members_facts
+
     members = sorted({pk for _, group in groups.values() for pk in group})
-    vectors = {}
+    facts = {}
     for start in range(0, len(members), 5000):
-        chunk = members[start : start + 5000]
-        vectors.update(CaseSignature.objects.filter(case_id__in=chunk).values_list("case_id", "vector"))
+        facts.update(class_members_facts(members[start : start + 5000]))
     categories = Category.objects.select_related("parent").in_bulk({category for category, _ in groups.values()})
+    places = text.registry_place_names()
     order = sorted(groups)
     rows = [
-        proposed_class(
-            categories[groups[c][0]], [vectors[pk] for pk in sorted(groups[c][1]) if pk in vectors], len(groups[c][1])
-        )
+        proposed_class(categories[groups[c][0]], [facts[pk] for pk in sorted(groups[c][1]) if pk in facts], places)
         for c in order
     ]
     MatterClass.objects.bulk_create(rows, batch_size=1000)

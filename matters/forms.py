@@ -59,10 +59,30 @@ class SplitForm(forms.Form):
 
 
 class BatchForm(forms.Form):
-    ACTIONS = [("team", _("指派工作专班")), ("route", _("套用通关图")), ("note", _("发布备注"))]
-    action = forms.ChoiceField(choices=ACTIONS)
+    """A batch action on the chosen members: which cases, which action, and the action's own field."""
+
+    ACTIONS = [("note", _("向选中案件发布备注")), ("team", _("指派工作专班")), ("route", _("套用通关图（放到第一步）"))]
+    cases = forms.TypedMultipleChoiceField(
+        label=_("选中的成员案件"),
+        coerce=int,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一件成员案件。")},
+    )
+    action = forms.ChoiceField(
+        label=_("操作"),
+        choices=ACTIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择要执行的操作。")},
+    )
     team = forms.ModelChoiceField(label=_("工作专班"), queryset=Team.objects.filter(is_active=True), required=False)
-    note = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(label=_("备注内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = [(case.pk, f"{case.reference} {case.title}") for case in members]
+        if not self.is_bound:  # open members are chosen by default, closed ones never
+            self.initial["cases"] = [case.pk for case in members if case.is_open]
 
     def clean(self):
         data = super().clean()

@@ -39,7 +39,7 @@ class CaseSignature(models.Model):
     content_hash = models.CharField(max_length=64)
     # {token: weight}, L2-normalised TF-IDF with the IDF at indexing time; explains a score ("电梯 故障 更换").
     vector = models.JSONField(default=dict)
-    # Bigrams of the place names the text mentions (text.place_keys): the place of a case with no estate.
+    # The place and organisation names the text mentions (text.place_keys): the place of a case with no estate.
     places = models.JSONField(default=list)
     computed_at = models.DateTimeField(default=timezone.now)
 

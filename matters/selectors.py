@@ -1,5 +1,6 @@
 """Reads of the matters app that cross permissions and relations."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -7,12 +8,19 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import roles
 from cases.models import Case
-from matters import similarity, text
+from matters import progress, similarity, text
 from matters.models import CaseLink, ClassStatus, LinkKind, LinkStatus, MatterClass, Membership
 from places.models import Building, Estate, PropertyStatus
+
+# A link's strength in words: from this score on "很相近", else "相近" (the score adds to the texts' cosine what
+# they share: category, building, place; a same-matter pair at 0.6 shares most of its words and its place).
+VERY_CLOSE = 0.6
+SHOWN = 5  # the best links of each kind a case page shows; the rest are behind "更多"
+_TEXT_REASON = re.compile(r"^(?:文本相近|Similar text) [0-9.]+: (.+)$")
 
 
 @dataclass
@@ -22,6 +30,19 @@ class SimilarCase:
     kind: str
     score: float
     reasons: list[str]
+
+    @property
+    def strength(self) -> str:
+        return _("很相近") if self.score >= VERY_CLOSE else _("相近")
+
+    @property
+    def reasons_in_words(self) -> list[str]:
+        """The reasons as a person says them: the shared words without the raw cosine."""
+        out = []
+        for reason in self.reasons:
+            shared = _TEXT_REASON.match(reason)
+            out.append(_("都提到：%(words)s") % {"words": "、".join(shared.group(1).split())} if shared else reason)
+        return out
 
 
 def similar_cases(user, case: Case, *, limit: int = 20) -> list[SimilarCase]:
@@ -128,31 +149,22 @@ def ranked_classes(user, *, include_dismissed: bool = False) -> list[MatterClass
         size=Count("memberships", distinct=True),
         visible_size=Count("memberships", filter=Q(memberships__case__in=visible), distinct=True),
         growth=Count("memberships", filter=Q(memberships__case__received_at__gte=since), distinct=True),
-        done=Count(
-            "memberships",
-            filter=Q(memberships__completed=True) | Q(memberships__case__status__in=["resolved", "closed"]),
-            distinct=True,
-        ),
+        done=Count("memberships", filter=progress.done_q("memberships__"), distinct=True),
     )
     return sorted(qs, key=lambda c: (-c.growth, -c.size, -c.pk))
 
 
 def class_progress(matter_class: MatterClass) -> dict:
-    """Done members (in the target year, if one is set) against the target."""
+    """Members done this year against the target (matters.progress)."""
     members = Membership.objects.filter(matter_class=matter_class)
-    done = members.done()
-    if matter_class.target_year:
-        year = matter_class.target_year
-        done = done.filter(
-            Q(case__resolved_at__year=year) | Q(case__resolved_at__isnull=True, case__received_at__year=year)
-        )
-    count = done.count()
+    count = members.filter(progress.done_q()).count()
     target = matter_class.target_count or 0
     return {
         "done": count,
         "target": target,
+        "year": progress.target_year(),
         "members": members.count(),
-        "percent": min(100, round(100 * count / target)) if target else None,
+        "percent": progress.percent(count, target),
     }
 
 
@@ -173,9 +185,26 @@ def route_board(user, matter_class: MatterClass) -> list[dict]:
     return columns
 
 
+SCREENING_CALLS_YEARS = 2
+
+
+def screening_missing(matter_class: MatterClass) -> list[str]:
+    """What the class's profile lacks for screening, in words ([] when it is complete)."""
+    missing = []
+    if not matter_class.category_id:
+        missing.append(_("类别"))
+    if not (matter_class.min_elevator_age or matter_class.without_property_company):
+        missing.append(_("电梯使用年限或“仅无物业小区”"))
+    return missing
+
+
 def screening_candidates(matter_class: MatterClass) -> tuple[list[Building], list[Estate]]:
     """Buildings (when the profile names an elevator age) or estates matching the class's profile that have no
-    case of the class's category yet, and are not already members."""
+    case of the class's category yet, and are not already members; each with `reasons` (why it is listed, in
+    words) and `risk`, riskiest first: older elevators, no property company, no calls lately (a problem nobody
+    has reported yet)."""
+    if screening_missing(matter_class):
+        return [], []
     estates = Estate.objects.select_related("neighbourhood")
     if matter_class.housing_type:
         estates = estates.filter(housing_type=matter_class.housing_type)
@@ -184,18 +213,41 @@ def screening_candidates(matter_class: MatterClass) -> tuple[list[Building], lis
     with_case = Case.objects.filter(class_memberships__matter_class=matter_class)
     if matter_class.category_id:
         with_case = Case.objects.filter(Q(category_id=matter_class.category_id) | Q(pk__in=with_case.values("pk")))
+    since = timezone.now() - timedelta(days=365 * SCREENING_CALLS_YEARS)
+    recent = Q(cases__received_at__gte=since)
     if matter_class.min_elevator_age:
         newest_year = timezone.localdate().year - matter_class.min_elevator_age
-        buildings = (
+        buildings = list(
             Building.objects.filter(estate__in=estates, elevator_count__gt=0, elevators_installed_year__lte=newest_year)
             .exclude(pk__in=with_case.filter(building__isnull=False).values("building_id"))
             .select_related("estate__neighbourhood")
-            .order_by("estate__name", "number")
+            .annotate(calls=Count("cases", filter=recent, distinct=True))
         )
-        return list(buildings), []
-    if not (matter_class.housing_type or matter_class.without_property_company):
-        return [], []
-    return [], list(estates.exclude(pk__in=with_case.filter(estate__isnull=False).values("estate_id")))
+        for building in buildings:
+            age, estate = building.elevator_age, building.estate
+            unmanaged = estate.property_status != PropertyStatus.MANAGED
+            building.reasons = [
+                _("电梯 %(age)s 年") % {"age": age},
+                estate.get_property_status_display() if unmanaged else _("有物业"),
+                _("近 %(years)s 年来电 %(n)s 次") % {"years": SCREENING_CALLS_YEARS, "n": building.calls},
+            ]
+            building.risk = age + 10 * unmanaged + 5 * (building.calls == 0)
+        buildings.sort(key=lambda b: (-b.risk, b.estate.name, b.number))
+        return buildings, []
+    found = list(
+        estates.exclude(pk__in=with_case.filter(estate__isnull=False).values("estate_id")).annotate(
+            calls=Count("cases", filter=recent, distinct=True)
+        )
+    )
+    for estate in found:
+        unmanaged = estate.property_status != PropertyStatus.MANAGED
+        estate.reasons = [
+            estate.get_property_status_display(),
+            _("近 %(years)s 年来电 %(n)s 次") % {"years": SCREENING_CALLS_YEARS, "n": estate.calls},
+        ]
+        estate.risk = 10 * unmanaged + 5 * (estate.calls == 0) - min(estate.calls, 5)
+    found.sort(key=lambda e: (-e.risk, e.name))
+    return [], found
 
 
 def link_counts() -> dict:

@@ -2,8 +2,8 @@
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from cases.models import OPEN_STATUSES, Case, Category, Channel, RequestType
 from cases.services import CaseError, NotPermitted, case_create, case_transition, case_update
-from matters import similarity, text
+from matters import naming, similarity, text
 from matters.models import (
     CaseLink,
     CaseSignature,
@@ -174,25 +174,25 @@ def _recent_or_open(case_ids: list[int]) -> list[int]:
     return list(Case.objects.filter(recent, pk__in=case_ids).values_list("pk", flat=True))
 
 
-def proposed_class(category: Category, vectors: list[dict[str, float]], count: int) -> MatterClass:
-    """An unsaved proposed class of `count` cases with these index vectors, titled after the words most of them
-    share."""
-    counts: Counter = Counter()
-    for vector in vectors:
-        counts.update(t for t in vector if len(t) >= 2)
-    common = [t for t, n in counts.most_common(20) if n * 2 >= len(vectors) and text.is_word(t)]
-    picked: list[str] = []
-    for term in common:
-        if not any(term in other or other in term for other in picked):
-            picked.append(term)
-    picked = picked[:3]
-    title = f"{category.name}：{'、'.join(picked)}" if picked else str(category)
-    root_problem = _("%(count)s 件相似案件（%(category)s）：%(terms)s") % {
-        "count": count,
+def proposed_class(
+    category: Category, members: list[tuple[str, str, dict[str, float]]], places: list[str] = ()
+) -> MatterClass:
+    """An unsaved proposed class of these members (title, estate housing type, index vector), named as a clerk
+    would name it (matters.naming)."""
+    title = naming.class_title(category.name, members, places)
+    root_problem = _("%(count)s 件相似案件（%(category)s）：%(title)s") % {
+        "count": len(members),
         "category": category,
-        "terms": " ".join(picked),
+        "title": title,
     }
     return MatterClass(title=title[:100], root_problem=root_problem, category=category)
+
+
+def class_members_facts(case_ids: list[int]) -> dict[int, tuple[str, str, dict[str, float]]]:
+    """What a class is named from, per case: (title, estate housing type or "", index vector)."""
+    vectors = dict(CaseSignature.objects.filter(case_id__in=case_ids).values_list("case_id", "vector"))
+    rows = Case.objects.filter(pk__in=case_ids).values_list("pk", "title", "estate__housing_type")
+    return {pk: (title, housing or "", vectors.get(pk, {})) for pk, title, housing in rows}
 
 
 @transaction.atomic
@@ -227,8 +227,9 @@ def class_propose_for(*, case: Case) -> MatterClass | None:
 
 def class_propose(category: Category, group: list[int]) -> MatterClass:
     """A proposed class of the given cases, titled after the words most of them share."""
-    vectors = list(CaseSignature.objects.filter(case_id__in=group).order_by("case_id").values_list("vector", flat=True))
-    matter_class = proposed_class(category, vectors, len(group))
+    facts = class_members_facts(group)
+    members = [facts[pk] for pk in sorted(group) if pk in facts]
+    matter_class = proposed_class(category, members, text.registry_place_names())
     matter_class.save()
     Membership.objects.bulk_create([Membership(matter_class=matter_class, case_id=pk) for pk in group])
     return matter_class
@@ -247,7 +248,6 @@ CLASS_FIELDS = [
     "min_elevator_age",
     "without_property_company",
     "target_count",
-    "target_year",
     "target_unit",
 ]
 
@@ -360,43 +360,80 @@ def membership_move(*, actor, membership_id: int, step_id: int | None, completed
     return membership
 
 
-def class_apply_route(*, actor, class_id: int) -> int:
-    """Put every member not yet on the route on its first step. Returns how many moved."""
+def _chosen_members(class_id: int, case_ids) -> list[Case]:
+    """The chosen cases that are members of the class, in the order they were received."""
+    cases = Case.objects.filter(class_memberships__matter_class_id=class_id).order_by("received_at", "pk")
+    if case_ids is not None:
+        cases = cases.filter(pk__in=list(case_ids))
+    return list(cases)
+
+
+@dataclass
+class BatchResult:
+    """What a batch action did: the cases it changed, and a line per case it could not change."""
+
+    done: list[Case] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.done)
+
+
+def class_apply_route(*, actor, class_id: int, case_ids=None) -> BatchResult:
+    """Put the chosen members not yet on the route on its first step, with a note on each one's timeline."""
     _require_staff(actor)
     first = RouteStep.objects.filter(matter_class_id=class_id).order_by("position").first()
     if first is None:
         raise CaseError(_("请先设置通关图。"))
-    return Membership.objects.filter(matter_class_id=class_id, step__isnull=True, completed=False).update(step=first)
+    result = BatchResult()
+    note = _("按一类事通关图办理，进入第 %(position)s 步：%(step)s") % {"position": first.position, "step": first.name}
+    for case in _chosen_members(class_id, case_ids):
+        try:
+            with transaction.atomic():
+                moved = Membership.objects.filter(
+                    matter_class_id=class_id, case=case, step__isnull=True, completed=False
+                ).update(step=first)
+                if moved:
+                    case_transition(case_id=case.pk, actor=actor, action="note", note=note)
+        except CaseError as error:
+            result.problems.append(f"{case.reference}: {error.message}")
+            continue
+        if moved:
+            result.done.append(case)
+    return result
 
 
-def class_assign_team(*, actor, class_id: int, team) -> tuple[int, list[str]]:
-    """Give every open member case the class's team, through the case service (each edit on its timeline)."""
+def class_assign_team(*, actor, class_id: int, team, case_ids=None) -> BatchResult:
+    """Give the chosen open members the team, through the case service (each edit on its timeline)."""
     _require_staff(actor)
-    done, problems = 0, []
-    for case in Case.objects.filter(class_memberships__matter_class_id=class_id, status__in=OPEN_STATUSES):
+    result = BatchResult()
+    for case in _chosen_members(class_id, case_ids):
         if case.team_id == team.pk:
+            continue
+        if not case.is_open:
+            result.problems.append(_("%(reference)s：已办结，未改专班") % {"reference": case.reference})
             continue
         try:
             case_update(case_id=case.pk, actor=actor, expected_version=case.version, data={"team": team})
-            done += 1
+            result.done.append(case)
         except CaseError as error:
-            problems.append(f"{case.reference}: {error.message}")
-    return done, problems
+            result.problems.append(f"{case.reference}: {error.message}")
+    return result
 
 
-def class_post_note(*, actor, class_id: int, note: str) -> tuple[int, list[str]]:
-    """Write one note on the timeline of every member case."""
+def class_post_note(*, actor, class_id: int, note: str, case_ids=None) -> BatchResult:
+    """Write one note on the timeline of each chosen member case."""
     _require_staff(actor)
     if not note.strip():
         raise CaseError(_("请填写备注内容。"), field="note")
-    done, problems = 0, []
-    for case in Case.objects.filter(class_memberships__matter_class_id=class_id).only("pk", "reference"):
+    result = BatchResult()
+    for case in _chosen_members(class_id, case_ids):
         try:
             case_transition(case_id=case.pk, actor=actor, action="note", note=note)
-            done += 1
+            result.done.append(case)
         except CaseError as error:
-            problems.append(f"{case.reference}: {error.message}")
-    return done, problems
+            result.problems.append(f"{case.reference}: {error.message}")
+    return result
 
 
 @transaction.atomic

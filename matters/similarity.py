@@ -44,12 +44,14 @@ MIN_TEXT = 0.08  # below this cosine no pair is linked, whatever else they share
 
 # Thresholds on the cosine of the place-free text (see README, "Similar cases").
 MATTER_TEXT = 0.20
+# Two categories: a link must rest on more than the generic words two problems share (物业 无人 电梯: an elevator
+# case and a property-company case of one estate are not one matter, nor one class, at 0.27-0.41).
+MATTER_TEXT_OTHER_CATEGORY = 0.40
 MATTER_TEXT_SAME_CATEGORY = 0.08
 MATTER_TEXT_NO_PLACE = 0.55
-CLASS_TEXT = 0.30
+CLASS_TEXT = 0.45
 CLASS_TEXT_SAME_CATEGORY = 0.12
 TEXT_PLACE_BONUS = 0.5  # measured: bench/similarity.py ranks the same-matter list this way
-SHARED_PLACE_KEYS = 3
 MAX_SAME_MATTER = 10
 MAX_SAME_CLASS = 20
 ELEVATOR_AGE_TOLERANCE = 3
@@ -289,7 +291,8 @@ class Columns:
 
 
 def place_codes(same_text_places) -> np.ndarray:
-    """shares_place() results as relate() takes them: 1 (same place), 0 (different places), -1 (None)."""
+    """shares_place() results as relate() takes them: 2 (same estate or organisation), 1 (same area), 0
+    (different places), -1 (None)."""
     return np.array([-1 if same is None else int(same) for same in same_text_places], np.int8)
 
 
@@ -345,14 +348,16 @@ def relate(mine: Columns, other: Columns, similarity, same_text_place: np.ndarra
     other_building = has_building & (other.building != 0) & ~same_building
     same_category = mine.category == other.category
     no_places = ~(has_estate | (other.estate != 0) | has_address | other.address.astype(bool))
-    text_place = no_places & (same_text_place == 1)
+    text_place = no_places & (same_text_place >= 1)
     # Unknown ages are NaN, and no comparison with NaN holds.
     alike = (np.abs(mine.age - other.age) <= ELEVATOR_AGE_TOLERANCE) & (mine.housing == other.housing)
     alike &= ~same_building
     score = similarity + 0.15 * same_category + 0.1 * same_building + 0.05 * alike + TEXT_PLACE_BONUS * text_place
     at_same_place = (same_building | same_estate | same_address) & ~other_building
     near_duplicate = (similarity >= MATTER_TEXT_NO_PLACE) & (same_text_place != 0)
-    place_matter = (similarity >= MATTER_TEXT) | (same_category & (similarity >= MATTER_TEXT_SAME_CATEGORY))
+    place_matter = (similarity >= MATTER_TEXT_OTHER_CATEGORY) | (
+        same_category & (similarity >= MATTER_TEXT_SAME_CATEGORY)
+    )
     text_matter = near_duplicate | (text_place & (similarity >= MATTER_TEXT))
     matter = (at_same_place & place_matter) | (no_places & text_matter)
     in_class = (similarity >= CLASS_TEXT) | (same_category & (similarity >= CLASS_TEXT_SAME_CATEGORY))
@@ -400,10 +405,11 @@ def group_ranks(groups: np.ndarray) -> np.ndarray:
     return np.arange(len(groups)) - np.repeat(starts, np.diff(np.r_[starts, len(groups)]))
 
 
-def shares_place(mine: set[str], theirs: set[str]) -> bool | None:
-    if not (mine and theirs):
-        return None
-    return len(mine & theirs) >= SHARED_PLACE_KEYS
+def shares_place(mine: set[str], theirs: set[str]) -> int | None:
+    """How the place and organisation names two texts mention compare (text.same_names): 2 they share an
+    estate or organisation, 1 an area only, 0 they name different ones, None one names none."""
+    same = text.same_names(mine, theirs)
+    return None if same < 0 else same
 
 
 OTHER_FIELDS = (

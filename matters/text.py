@@ -8,6 +8,7 @@ unknown names before a place word (丽发新城, 万家丽路), so that the text
 is. The place is compared through the case's own fields, or through the place keys of its text.
 """
 
+import functools
 import hashlib
 import heapq
 import math
@@ -180,13 +181,162 @@ def strip_places(text: str, names: list[str]) -> str:
     return UNKNOWN_PLACE.sub(" ", GENERIC_PLACE.sub(" ", text))
 
 
+# Names in a text, found by what ends them: an estate or building (丽发新城, 伊景园滨河苑), an organisation (长沙学院,
+# 恒大地产项目), or an area (万家丽路, 泉塘街道). Up to eight characters before the ending; the words in front that are
+# not part of a name (我们, 严重影响, 关于) are then trimmed off by their part of speech.
+ESTATE_ENDINGS = "小区|花园|家园|新城|之城|公寓|大厦|新村|新苑|苑|国际|广场|华府|庭院|山庄|公馆|名城|府邸|城"
+ORG_ENDINGS = (
+    "学院|大学|中学|小学|学校|幼儿园|医院|卫生院|公司|集团|银行|酒店|宾馆|商场|超市|市场|项目|工厂|驿站|会所|"
+    "酒吧|网吧|棋牌室|麻将馆|搅拌站|加油站|物业|4S店"
+)
+AREA_ENDINGS = "街道|大道|路|街|巷|湖|镇|乡|桥"
+_ENDINGS = re.compile(rf"(?:{ESTATE_ENDINGS}|{ORG_ENDINGS}|{AREA_ENDINGS})")
+_NOT_AFTER_CITY = frozenset("市乡镇区管墙楼里中内外际")
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def _found_names(whole: str) -> list[str]:
+    """The candidate names of a text: each ending with up to eight name characters before it, back to the
+    previous name. (What the pattern [\u4e00-\u9fffA-Za-z0-9]{1,8}?(?:endings) finds, found from the endings
+    backwards: measured on the 4,270 real messages, the same matches 20 times faster.)"""
+    out, last = [], 0
+    for match in _ENDINGS.finditer(whole):
+        start, end = match.span()
+        if start < last or (match.group() == "城" and whole[end : end + 1] in _NOT_AFTER_CITY):
+            continue  # 文明城市, 城乡, 城区: not an estate
+        begin = start
+        while begin > last and start - begin < 8 and _NAME_CHAR.match(whole[begin - 1]):
+            begin -= 1
+        if begin == start:
+            continue
+        out.append(whole[begin:end])
+        last = end
+    return out
+
+
+ORG_ENDING = re.compile(rf"(?:{ORG_ENDINGS})$")
+SPECIFIC = re.compile(rf"(?:{ESTATE_ENDINGS}|{ORG_ENDINGS})$")
+ENDING = re.compile(rf"(?:{ESTATE_ENDINGS}|{ORG_ENDINGS}|{AREA_ENDINGS})$")
+
+
+# Parts of speech that are not part of a name: pronouns, verbs, adverbs, conjunctions, prepositions, particles,
+# times, numerals, locality and measure words, adjectives, distinguishing words (整个, 同一), idioms (jieba's tags).
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_NOT_A_NAME = _word_set("r v vn vd vg d c p u uj ul uz ug uv ud m f q a ad an b i l y e zg o k h")
+COMMON_STEM = 200  # from this frequency a one-word stem is a common word (燃气 221, 口腔 690; 中海 137, 橄榄 181)
+_PROPER = ("ns", "nr", "nrt", "nz", "nt", "j")  # place, person, other proper names, organisations, abbreviations
+COMMON_WORD = 300  # jieba's frequency from which a word of those parts of speech is a common word, not a name
+_NOT_A_NAME_CHARS = frozenset(
+    "的了在和与及或是到从向对把被这那个条些每该其距离往近旁边内外里中上下前后附靠沿朝至经米口"
+)
+# Words that end like a name or stand in front of one but name nothing in particular (这条路, 公交线路, 安置小区,
+# 物业公司, 商品房…).
+GENERIC_NAMES = _word_set(
+    "小区 社区 街道 花园 公寓 广场 学校 医院 公司 集团 银行 酒店 市场 项目 物业 道路 马路 公路 铁路 线路 思路 出路 "
+    "门路 小路 大路 大街 城镇 乡镇 城乡 农村 新村 住宅 商品房 安置 安置房 老旧 周边 附近 旁边 对面 我们 整个 这条路 "
+    "开发商 有限公司 房地产 房地产公司 建筑公司 施工 楼盘 建设 商业 公交 高速 高速公路 城市 城市道路 人行 天桥 "
+    "幼儿园 小学 中学 大学 学院 超市 网吧 酒吧 加油站 公办 民办 私立 普惠性 距离 联系 影响 导致 位于 靠近 紧邻 毗邻 "
+    "入住 购买 居住 住在 经过 通往 前往 进入 开发 属于 成了 发现 包括 就是 还有 只有 所在 对于 针对 其中 这条 那条 "
+    "一条 这个 那个 现在 目前 以前 之前 以后 最近 近期 晚上 夜间 白天 凌晨 每天 当时 过马路 必经之路 走投无路 "
+    "十字路 交叉路 快速路 水泥路 通行道路 大马路 人行天桥 过街天桥 高架桥 自来水 供水 燃气 电力 供电 公交 地铁 "
+    "城投 交警 商城 县城 古城 省城 京城 全城 满城 进城 城乡 主城 老城 新城"
+)
+
+
+GENERIC_ENDINGS = tuple(_word_set("线路 道路 公路 马路 铁路 思路 出路 门路 大路 小路 改造项目 建设项目"))
+
+
+@functools.lru_cache(maxsize=65536)
+def _frequency(word: str) -> int:
+    return rjieba.suggest_freq(word)
+
+
+_LATIN_AND_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _common_stem(stem: str) -> bool:
+    """A name whose distinctive part is one common word names a kind of place, not a place (职业学院, 口腔医院,
+    人民医院, 实验学校); a proper name (丽发, 中海, 伊景园) is rare or not a word at all."""
+    tagged = rjieba.tag(stem)
+    return len(tagged) == 1 and tagged[0][1] not in _PROPER and _frequency(stem) >= COMMON_STEM
+
+
+@functools.lru_cache(maxsize=65536)
+def _trim_name(found: str) -> str:
+    """The name at the end of a match: its words from the last one back to the first that cannot be part of a
+    name ("" when nothing is left but the ending, or a generic word)."""
+    tagged = rjieba.tag(found)
+    start = len(tagged)
+    while start > 0:
+        word, tag = tagged[start - 1]
+        if start < len(tagged) and (
+            word in STOP_WORDS
+            or word in GENERIC_NAMES
+            or word in _NOT_A_NAME_CHARS
+            # A single character, or a rare word, is often part of a name (之 in 魅力之城, 丽发 in 丽发新城).
+            or (len(word) > 1 and tag in _NOT_A_NAME and _frequency(word) >= COMMON_WORD)
+        ):
+            break
+        start -= 1
+    name = "".join(word for word, _ in tagged[start:]).lstrip(_LATIN_AND_DIGITS)
+    stem = ENDING.sub("", name)
+    if (
+        len(stem) < 2
+        or (ORG_ENDING.search(name) and _common_stem(stem))  # 口腔医院; an estate's stem may be a word (阳光花园)
+        or any(ch.isdigit() for ch in name)
+        or name in GENERIC_NAMES
+        or stem in GENERIC_NAMES
+        or stem in STOP_WORDS
+        or name.endswith(GENERIC_ENDINGS)
+    ):
+        return ""
+    return name
+
+
 def place_keys(title: str, description: str, names: list[str] = ()) -> list[str]:
-    """Character bigrams of the place names a text mentions (registry names and unknown ones): two texts that
-    share three or more name the same place, however each spells the rest of the address."""
+    """The names of the places and organisations a text mentions (registry names and unknown ones), each once:
+    two texts name the same place when they share a name (丽发新城; one may be part of the other: 万科魅力之城 and
+    魅力之城), different ones when they name different estates or organisations (see same_names)."""
     whole = GENERIC_PLACE.sub(" ", f"{title or ''} {description or ''}")
-    found = [name for name in names if name in whole]
-    found += UNKNOWN_PLACE.findall(whole)
-    return sorted({name[i : i + 2] for name in found for i in range(len(name) - 1)})
+    found = {name for name in names if name in whole and len(name) >= 3}
+    for match in _found_names(whole):
+        name = _trim_name(match)
+        if name:
+            found.add(name)
+    # A name inside a longer one found too (伊景园滨河苑 → 滨河苑) adds nothing.
+    return sorted(name for name in found if not any(name != other and name in other for other in found))
+
+
+def is_specific(name: str) -> bool:
+    """An estate, building or organisation (丽发新城, 长沙学院), not an area (万家丽路, 泉塘街道)."""
+    return bool(SPECIFIC.search(name))
+
+
+def _same_name(a: str, b: str) -> bool:
+    return a == b or (len(a) >= 3 and len(b) >= 3 and (a in b or b in a))
+
+
+def same_names(mine, theirs) -> int:
+    """How the names two texts mention compare: 2, they share an estate or organisation; 1, they share an area
+    but name no different estates or organisations; 0, they name different places (a different estate or
+    organisation whatever else they share, or no name in common); -1, one of them names none."""
+    if not (mine and theirs):
+        return -1
+    shared = [a for a in mine if any(_same_name(a, b) for b in theirs)]
+    if any(is_specific(a) for a in shared):
+        return 2
+    if not shared:
+        return 0
+    specific_mine = [a for a in mine if is_specific(a)]
+    specific_theirs = [b for b in theirs if is_specific(b)]
+    if specific_mine and specific_theirs:
+        return 0  # the same road, different estates
+    if any(a not in shared for a in mine) and any(not any(_same_name(a, b) for a in shared) for b in theirs):
+        return 0  # the same district, but each names a road the other does not: different places
+    return 1
 
 
 def words(text: str) -> list[str]:

@@ -1,8 +1,12 @@
 """Pages of the matters app: similar cases (partials for the case desk) and classes of matters (一类事)."""
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -10,7 +14,7 @@ from accounts import roles
 from cases.models import Case, Category
 from cases.selectors import as_id
 from cases.services import CaseError
-from matters import selectors, services
+from matters import progress, selectors, services
 from matters.forms import BatchForm, ClassForm, MemberStepForm, MergeForm, RouteForm, ScreenForm, SplitForm
 from matters.models import CaseLink, Membership
 from places.models import Building, Estate
@@ -35,11 +39,18 @@ def case_similar(request, pk):
 
 
 def _render_case_similar(request, case: Case):
-    similar = selectors.similar_cases(request.user, case)
+    similar = selectors.similar_cases(request.user, case, limit=40)
+    same_matter = [s for s in similar if s.kind == "same_matter"]
+    same_class = [s for s in similar if s.kind == "same_class"]
+    shown = selectors.SHOWN
     context = {
         "case": case,
-        "same_matter": [s for s in similar if s.kind == "same_matter"],
-        "same_class": [s for s in similar if s.kind == "same_class"],
+        "same_matter": same_matter[:shown],
+        "same_matter_more": same_matter[shown:],
+        "same_class": same_class[:shown],
+        "same_class_more": same_class[shown:],
+        "same_matter_count": len(same_matter),
+        "same_class_count": len(same_class),
         "matter_class": selectors.class_of(case),
         "can_decide": roles.is_staff_member(request.user),
         "pending": not hasattr(case, "signature"),
@@ -86,19 +97,63 @@ def _int(value) -> int | None:
 
 @require_GET
 def class_list(request):
+    classes = selectors.ranked_classes(request.user, include_dismissed=request.GET.get("all") == "1")
+    if request.GET.get("export") == "csv":
+        return _class_list_csv(classes, is_staff=roles.is_staff_member(request.user))
     context = {
-        "classes": selectors.ranked_classes(request.user, include_dismissed=request.GET.get("all") == "1"),
+        "classes": classes,
         "counts": selectors.link_counts(),
+        "year": progress.target_year(),
         "is_staff": roles.is_staff_member(request.user),
     }
     return render(request, "matters/class_list.html", context)
+
+
+def _class_list_csv(classes, *, is_staff: bool) -> HttpResponse:
+    """The class list as CSV (UTF-8 with BOM, for Excel), with the same progress as the pages (matters.progress)."""
+    year = progress.target_year()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="classes.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("名称"),
+            _("类别"),
+            _("状态"),
+            _("本月新增"),
+            _("案件数"),
+            _("%(year)s 年已完成") % {"year": year},
+            _("目标"),
+            _("进度"),
+        ]
+    )
+    for c in classes:
+        percent = progress.percent(c.done, c.target_count)
+        writer.writerow(
+            [
+                c.title,
+                str(c.category or ""),
+                c.get_status_display(),
+                c.growth,
+                c.size if is_staff else c.visible_size,
+                c.done,
+                c.target_count or "",
+                "" if percent is None else f"{percent}%",
+            ]
+        )
+    return response
 
 
 @require_GET
 def class_detail(request, pk):
     matter_class = selectors.get_class(request.user, pk)
     is_staff = roles.is_staff_member(request.user)
-    members = selectors.visible_members(request.user, matter_class).select_related("estate", "building")
+    members = list(
+        selectors.visible_members(request.user, matter_class)
+        .select_related("estate", "building")
+        .order_by("received_at", "pk")
+    )
     context = {
         "matter_class": matter_class,
         "progress": selectors.class_progress(matter_class),
@@ -114,9 +169,24 @@ def class_detail(request, pk):
             route_form=RouteForm(initial={"steps": route_text}),
             merge_form=MergeForm(matter_class=matter_class),
             split_form=SplitForm(member_choices=[(c.pk, str(c)) for c in members]),
-            batch_form=BatchForm(),
+            # A batch action that failed comes back with everything that was typed (class_batch keeps it).
+            batch_form=BatchForm(_typed(request.session.pop(_BATCH_TYPED, None)), members=members),
+            batch_result=request.session.pop(_BATCH_RESULT, None),
         )
     return render(request, "matters/class_detail.html", context)
+
+
+_BATCH_TYPED, _BATCH_RESULT = "matters_batch_typed", "matters_batch_result"
+
+
+def _typed(kept: dict | None) -> QueryDict | None:
+    """What a failed batch form held, as form data again."""
+    if not kept:
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in kept.items():
+        data.setlist(key, values)
+    return data
 
 
 def _staff_class(request, pk):
@@ -201,26 +271,42 @@ def class_split(request, pk):
 
 @require_POST
 def class_batch(request, pk):
+    """A batch action on the chosen members. An error returns to the class page with what was typed kept; the
+    result lists what was done to which cases."""
     matter_class = _staff_class(request, pk)
-    form = BatchForm(request.POST)
+    members = list(selectors.visible_members(request.user, matter_class))
+    form = BatchForm(request.POST, members=members)
     if not form.is_valid():
-        return _errors(request, matter_class, form)
-    action, problems = form.cleaned_data["action"], []
+        request.session[_BATCH_TYPED] = {key: request.POST.getlist(key) for key in ("cases", "action", "team", "note")}
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_batch_anchor(matter_class))
+    data, chosen = form.cleaned_data, form.cleaned_data["cases"]
     try:
-        if action == "team":
-            count, problems = services.class_assign_team(
-                actor=request.user, class_id=pk, team=form.cleaned_data["team"]
-            )
-        elif action == "route":
-            count = services.class_apply_route(actor=request.user, class_id=pk)
+        if data["action"] == "team":
+            result = services.class_assign_team(actor=request.user, class_id=pk, team=data["team"], case_ids=chosen)
+            what = _("已为 %(count)s 件案件指派工作专班“%(team)s”") % {"count": len(result), "team": data["team"]}
+        elif data["action"] == "route":
+            result = services.class_apply_route(actor=request.user, class_id=pk, case_ids=chosen)
+            what = _("已将 %(count)s 件案件放到通关图第一步") % {"count": len(result)}
         else:
-            count, problems = services.class_post_note(actor=request.user, class_id=pk, note=form.cleaned_data["note"])
+            result = services.class_post_note(actor=request.user, class_id=pk, note=data["note"], case_ids=chosen)
+            what = _("已向 %(count)s 件案件发布备注") % {"count": len(result)}
     except CaseError as error:
+        request.session[_BATCH_TYPED] = {key: request.POST.getlist(key) for key in ("cases", "action", "team", "note")}
         messages.error(request, error.message)
-        return redirect("matters:class_detail", pk)
-    for problem in problems:
-        messages.warning(request, problem)
-    return _done(request, matter_class, _("已处理 %(count)s 件案件。") % {"count": count})
+        return redirect(_batch_anchor(matter_class))
+    request.session[_BATCH_RESULT] = {
+        "what": what,
+        "cases": [{"pk": case.pk, "reference": case.reference, "title": case.title} for case in result.done],
+        "problems": result.problems,
+    }
+    return redirect(_batch_anchor(matter_class))
+
+
+def _batch_anchor(matter_class) -> str:
+    return reverse("matters:class_detail", args=[matter_class.pk]) + "#batch"
 
 
 @require_POST
@@ -259,5 +345,11 @@ def class_screen(request, pk):
             messages.error(request, error.message)
         else:
             return _done(request, matter_class, _("已开立 %(count)s 件排查案件。") % {"count": len(created)})
-    context = {"matter_class": matter_class, "buildings": buildings, "estates": estates, "form": form}
+    context = {
+        "matter_class": matter_class,
+        "buildings": buildings,
+        "estates": estates,
+        "form": form,
+        "missing": selectors.screening_missing(matter_class),
+    }
     return render(request, "matters/class_screen.html", context)

@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import CaseEvent, Channel, EventKind, Team
 from matters import services
@@ -108,9 +109,10 @@ def test_staff_confirm_rename_set_route_and_move_a_member(staff_client, elevator
     url = lambda name: reverse(f"matters:{name}", args=[elevator_class.pk])  # noqa: E731
     staff_client.post(url("class_route"), {"steps": "业主表决 | 业委会\n维修资金申请 | 区房管局\n施工 | 电梯公司"})
     assert [s.name for s in elevator_class.steps.all()] == ["业主表决", "维修资金申请", "施工"]
-    staff_client.post(url("class_batch"), {"action": "route"})
+    staff_client.post(url("class_batch"), {"action": "route", "cases": [case.pk]})
     membership.refresh_from_db()
     assert membership.step.name == "业主表决"
+    assert CaseEvent.objects.filter(case=case, kind=EventKind.NOTE, note__contains="业主表决").exists()
     second = elevator_class.steps.get(position=2)
     staff_client.post(reverse("matters:member_step", args=[membership.pk]), {"step": second.pk})
     membership.refresh_from_db()
@@ -119,7 +121,6 @@ def test_staff_confirm_rename_set_route_and_move_a_member(staff_client, elevator
         "title": "老旧电梯更新",
         "category": elevator_class.category_id,
         "target_count": 25,
-        "target_year": 2025,
         "target_unit": "台",
         "housing_type": "commodity",
         "min_elevator_age": 20,
@@ -128,20 +129,21 @@ def test_staff_confirm_rename_set_route_and_move_a_member(staff_client, elevator
     elevator_class.refresh_from_db()
     assert (elevator_class.title, elevator_class.target_count) == ("老旧电梯更新", 25)
     page = staff_client.get(url("class_detail")).content.decode()
-    assert "2025 年目标 ≥ 25 台" in page
+    assert f"{timezone.localdate().year} 年目标 ≥ 25 台" in page  # a target's year follows the calendar
 
 
 def test_batch_note_goes_on_every_member_timeline_and_team_is_assigned(staff_client, elevator_class, scene):
     for key in ("new", "ageing", "same_building"):
         Membership.objects.create(matter_class=elevator_class, case=scene[key])
     url = reverse("matters:class_batch", args=[elevator_class.pk])
-    staff_client.post(url, {"action": "note", "note": "本周五召开电梯更新推进会"})
+    chosen = [scene[k].pk for k in ("new", "ageing", "same_building")]
+    staff_client.post(url, {"action": "note", "note": "本周五召开电梯更新推进会", "cases": chosen})
     notes = CaseEvent.objects.filter(kind=EventKind.NOTE, note="本周五召开电梯更新推进会")
     assert sorted(notes.values_list("case_id", flat=True)) == sorted(
         scene[k].pk for k in ("new", "ageing", "same_building")
     )
     team = Team.objects.create(name="老旧电梯更新专班")
-    staff_client.post(url, {"action": "team", "team": team.pk})
+    staff_client.post(url, {"action": "team", "team": team.pk, "cases": chosen})
     assert {scene[k].__class__.objects.get(pk=scene[k].pk).team_id for k in ("new", "ageing")} == {team.pk}
 
 

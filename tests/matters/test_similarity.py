@@ -258,6 +258,44 @@ def test_cases_without_an_estate_are_the_same_matter_when_their_texts_name_the_s
     assert links[cases[2].pk].kind == LinkKind.SAME_CLASS
 
 
+def test_texts_are_compared_by_the_names_they_mention_not_by_shared_characters():
+    from matters import text
+
+    assert text.place_keys("严重影响小区伊景园滨河苑的居民", "") == ["伊景园滨河苑"]
+    assert text.place_keys("A市丽发新城小区旁边的搅拌站", "我们小区这条路太吵") == ["丽发新城"]
+    # One name inside another is the same place; two estates sharing characters (新城, 花园) are not.
+    assert text.same_names({"万科魅力之城"}, {"魅力之城"}) == 2
+    assert text.same_names({"丽发新城"}, {"武广新城"}) == 0
+    assert text.same_names({"星沙花园"}, {"星沙湾花园"}) == 0
+    # The same road, different estates: different places. The same road and nothing more: the same area.
+    assert text.same_names({"开元路", "丽发新城"}, {"开元路", "星沙花园"}) == 0
+    assert text.same_names({"开元路"}, {"开元路", "星沙花园"}) == 1
+    assert text.same_names({"星沙街道", "开元路"}, {"星沙街道", "东六路"}) == 0  # two roads of one district
+    assert text.same_names({"开元路"}, set()) == -1
+
+
+def test_cases_naming_different_estates_or_institutions_are_never_the_same_matter(
+    staff_user, neighbourhood, noise_category
+):
+    from tests.conftest import make_case
+
+    texts = [
+        ("长沙学院宿舍晚上断电", "长沙学院学生宿舍每天晚上十一点断电，学生无法学习，希望学校取消断电。"),
+        ("涉外经济学院宿舍晚上断电", "涉外经济学院学生宿舍每天晚上十一点断电，学生无法学习，希望学校取消断电。"),
+        ("丽发新城小区电梯经常停运", "丽发新城小区电梯经常停运，物业不管，老人上下楼困难。"),
+        ("武广新城小区电梯经常停运", "武广新城小区电梯经常停运，物业不管，老人上下楼困难。"),
+    ]
+    cases = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
+        for t, d in texts
+    ]
+    for case in cases:
+        services.flag_case(case_id=case.pk)
+    # Near-identical texts, but two colleges and two estates: the same class at most, never the same matter.
+    assert links_of(cases[0])[cases[1].pk].kind == LinkKind.SAME_CLASS
+    assert links_of(cases[2])[cases[3].pk].kind == LinkKind.SAME_CLASS
+
+
 def test_the_case_page_partial_lists_same_matter_and_same_class_apart(scene, staff_client):
     from django.urls import reverse
 
@@ -373,7 +411,7 @@ def _rules(case, other, similarity, same_text_place):
     other_building = bool(case.building_id and other.building_id) and not same_building
     same_category = case.category_id == other.category_id
     no_places = not (case.estate_id or other.estate_id or case.address or other.address)
-    text_place = no_places and same_text_place is True
+    text_place = no_places and same_text_place in (1, 2)  # a shared estate, organisation or area
     ages = (case.elevator_age, other.elevator_age)
     alike = (
         None not in ages
@@ -383,11 +421,11 @@ def _rules(case, other, similarity, same_text_place):
     )
     score = similarity + 0.15 * same_category + 0.1 * same_building + 0.05 * alike + 0.5 * text_place
     at_same_place = (same_building or same_estate or same_address) and not other_building
-    place_matter = similarity >= 0.20 or (same_category and similarity >= 0.08)
-    text_matter = (similarity >= 0.55 and same_text_place is not False) or (text_place and similarity >= 0.20)
+    place_matter = similarity >= 0.40 or (same_category and similarity >= 0.08)
+    text_matter = (similarity >= 0.55 and same_text_place != 0) or (text_place and similarity >= 0.20)
     if (at_same_place and place_matter) or (no_places and text_matter):
         return LinkKind.SAME_MATTER, round(min(1.0, score), 3)
-    if similarity >= 0.30 or (same_category and similarity >= 0.12):
+    if similarity >= 0.45 or (same_category and similarity >= 0.12):
         return LinkKind.SAME_CLASS, round(min(1.0, score), 3)
     return None
 
@@ -412,9 +450,9 @@ def test_judging_many_pairs_at_once_follows_the_rules_for_each_pair():
             elevator_age=rng.choice([None, 20, 22, 30]),
         )
 
-    # Similarities on and around every threshold, and the three answers of shares_place().
-    levels = [0.0, 0.079, 0.08, 0.12, 0.2, 0.3, 0.55, 0.7, 0.95, 1.0]
-    pairs = [(facts(n), facts(n + 1000), rng.choice(levels), rng.choice([None, True, False])) for n in range(600)]
+    # Similarities on and around every threshold, and the four answers of shares_place().
+    levels = [0.0, 0.079, 0.08, 0.12, 0.2, 0.3, 0.4, 0.45, 0.55, 0.7, 0.95, 1.0]
+    pairs = [(facts(n), facts(n + 1000), rng.choice(levels), rng.choice([None, 0, 1, 2])) for n in range(600)]
     mine, others, similarities, places = zip(*pairs, strict=True)
     relations = relate(Columns.of(mine), Columns.of(others), similarities, place_codes(places))
     kinds = set()
