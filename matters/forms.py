@@ -9,6 +9,8 @@ from matters.services import CLASS_FIELDS
 class ClassForm(forms.ModelForm):
     """Rename a class and set its method, team, screening profile and target."""
 
+    required_css_class = "required"  # the label says the field is required (see app.css)
+
     class Meta:
         model = MatterClass
         fields = CLASS_FIELDS
@@ -23,7 +25,7 @@ class ClassForm(forms.ModelForm):
 class RouteForm(forms.Form):
     steps = forms.CharField(
         label=_("通关图"),
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 6, "aria-label": _("通关图")}),
         help_text=_("每行一步，按顺序：步骤 | 责任方，例如“业主表决 | 业委会”"),
     )
 
@@ -61,8 +63,20 @@ class SplitForm(forms.Form):
 class BatchForm(forms.Form):
     ACTIONS = [("team", _("指派工作专班")), ("route", _("套用通关图")), ("note", _("发布备注"))]
     action = forms.ChoiceField(choices=ACTIONS)
-    team = forms.ModelChoiceField(label=_("工作专班"), queryset=Team.objects.filter(is_active=True), required=False)
-    note = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    team = forms.ModelChoiceField(
+        label=_("工作专班"),
+        queryset=Team.objects.filter(is_active=True),
+        required=False,
+        widget=forms.Select(attrs={"aria-label": _("工作专班")}),
+    )
+    note = forms.CharField(
+        label=_("备注"), widget=forms.Textarea(attrs={"rows": 2, "aria-label": _("备注")}), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Beside the class's own edit form (which has a team too) on one page: ids of their own.
+        kwargs.setdefault("auto_id", "batch_%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
