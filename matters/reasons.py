@@ -19,7 +19,7 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?([sdf])")
 
 
 def _regex(text: str) -> re.Pattern:
-    """ "文本相近 %(score).2f: %(terms)s" → a pattern with a named group for each placeholder."""
+    """A reason's text, such as "文本相近 %(score).2f: %(terms)s", as a pattern with a group for each placeholder."""
     parts, last = [], 0
     for found in _PLACEHOLDER.finditer(text):
         parts.append(re.escape(text[last : found.start()]))
