@@ -11,7 +11,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 # pip prints a line per package being fetched; keep those and the summary, drop the rest.
-PIP_PROGRESS := awk '/^Collecting /{sub(/^Collecting /, "  · "); sub(/ \(from .*/, ""); print; fflush()} /^(Successfully installed|ERROR)/{print; fflush()}'
+PIP_PROGRESS := awk '/^Collecting /{n++; sub(/^Collecting /, "  · "); sub(/ \(from .*/, ""); print; fflush()} \
+	/^Requirement already satisfied/{kept++} /^(Successfully installed|ERROR)/{print; fflush()} \
+	END {if (!n) print "  already installed (" kept " packages)"}'
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Ruziniu needs Python 3.11 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 …")'
