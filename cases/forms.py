@@ -26,6 +26,8 @@ REPORTER_FIELDS = ["reporter_name", "reporter_phone", "reporter_confidential"]
 class CaseForm(forms.ModelForm):
     """Log or edit a case. Estates and buildings offered follow the chosen neighbourhood and estate."""
 
+    required_css_class = "required"  # the label says the field is required (see app.css)
+
     FIELDSETS = [
         (_("诉求"), ["title", "description", "request_type", "category", "channel", "received_at", "urgency"]),
         (_("诉求人"), ["reporter_name", "reporter_phone", "reporter_confidential"]),
@@ -171,12 +173,16 @@ class CaseForm(forms.ModelForm):
 class MoveForm(forms.Form):
     """One action on a case (派单, 签收, 办结…). The fields shown depend on the action."""
 
+    required_css_class = "required"  # the label says the field is required (see app.css)
+
     action = forms.ChoiceField(choices=[(name, move.label) for name, move in MOVES.items()], widget=forms.HiddenInput)
     note = forms.CharField(
         label=_("说明"), required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, action: str, case: Case | None = None, **kwargs):
+        # One form per action on the same page: ids carry the action, so each label points at its own box.
+        kwargs.setdefault("auto_id", f"id_{action}_%s")
         super().__init__(*args, label_suffix="", **kwargs)
         self.move = MOVES[action]
         self.fields["action"].initial = action
@@ -267,6 +273,8 @@ class MoveForm(forms.Form):
 
 
 class ExtensionRequestForm(forms.Form):
+    required_css_class = "required"  # the label says the field is required (see app.css)
+
     days = forms.IntegerField(
         label=_("延期工作日"),
         min_value=1,

@@ -1,4 +1,3 @@
-import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from cases.search import REFERENCE_SHAPE, query_words, relevance
 from cases.validators import validate_phone
 
 # --- reference data (all admin-editable) ---------------------------------------------------------
@@ -200,9 +200,6 @@ class VisitChannel(models.TextChoices):
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 NOTE_MAX = 5_000
-SEARCH_WORDS_MAX = 20
-
-REFERENCE_SHAPE = re.compile(r"^[A-Za-z]{1,8}-\d{4}-\d{1,8}$")
 
 
 def bigrams(text: str) -> list[str]:
@@ -249,17 +246,19 @@ class CaseQuerySet(models.QuerySet):
         return self.exclude(status__in=OPEN_STATUSES, due_at__lt=now)
 
     def search(self, text: str):
-        """Substring search in title and description (works for Chinese on SQLite and PostgreSQL).
+        """Every word of the query in title or description (works for Chinese on SQLite and PostgreSQL), closest first.
 
-        A word shaped like a reference number (JN-2025-000123) also finds that case. On PostgreSQL the
-        character pairs of the other words first go through a GIN index (migration 0005): a text that
-        contains a word contains all of its pairs, and LIKE then confirms the exact substring. The pair
-        condition stays at the top of the WHERE clause so that PostgreSQL checks it in the index only."""
+        The query is cut into words (cases.search.query_words: "福安大厦电梯" → 福安 · 大厦 · 电梯) and a case must
+        contain each of them; one shaped like a reference number (JN-2025-000123) also finds that case. The
+        matches come ordered by cases.search.relevance (the query as typed in the title first); a sort chosen on
+        the list replaces that order. On PostgreSQL the character pairs of the words first go through a GIN index
+        (migration 0005): a text that contains a word contains all of its pairs, and LIKE then confirms the exact
+        substring. The pair condition stays at the top of the WHERE clause so that PostgreSQL checks it in the
+        index only."""
         indexed = connections[self.db].vendor == "postgresql"
+        words = query_words(text)
         query, pairs = Q(), set()
-        # A search box takes a few words: past SEARCH_WORDS_MAX the rest are ignored (thousands made a query
-        # SQLite refused and PostgreSQL planned for seconds).
-        for word in list(dict.fromkeys(text.split()))[:SEARCH_WORDS_MAX]:
+        for word in words:
             found = Q(title__icontains=word) | Q(description__icontains=word)
             if REFERENCE_SHAPE.match(word):
                 found |= Q(reference=word.upper())
@@ -268,9 +267,12 @@ class CaseQuerySet(models.QuerySet):
                 if len(word) == 2:
                     continue  # containing the one pair is containing the word: no LIKE needed
             query &= found
+        matches = self.filter(query)
         if pairs:
-            return self.alias(_bigrams=CaseBigrams()).filter(_bigrams__contains=sorted(pairs)).filter(query)
-        return self.filter(query)
+            matches = self.alias(_bigrams=CaseBigrams()).filter(_bigrams__contains=sorted(pairs)).filter(query)
+        if not words:
+            return matches
+        return matches.annotate(search_rank=relevance(text, words)).order_by("-search_rank", "-received_at")
 
 
 class Case(models.Model):

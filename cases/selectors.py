@@ -154,7 +154,8 @@ def my_work(user, limit: int = 10) -> dict:
     # A committee watches its whole neighbourhood; a staff member their own and their teams' cases.
     overdue = overdue_all if roles.is_committee_member(user) else mine.overdue(now)
     return {
-        "mine": mine.order_by("due_at", "-id")[:limit],
+        # The overdue ones have their own list just below: here the others, so the two lists never repeat a row.
+        "mine": mine.not_overdue(now).order_by("due_at", "-id")[:limit],
         "mine_count": mine.count(),
         "overdue": overdue.order_by("due_at")[:limit],
         "overdue_count": overdue_all.count(),

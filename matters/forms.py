@@ -9,6 +9,8 @@ from matters.services import CLASS_FIELDS
 class ClassForm(forms.ModelForm):
     """Rename a class and set its method, team, screening profile and target."""
 
+    required_css_class = "required"  # the label says the field is required (see app.css)
+
     class Meta:
         model = MatterClass
         fields = CLASS_FIELDS
@@ -23,7 +25,7 @@ class ClassForm(forms.ModelForm):
 class RouteForm(forms.Form):
     steps = forms.CharField(
         label=_("通关图"),
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 6, "aria-label": _("通关图")}),
         help_text=_("每行一步，按顺序：步骤 | 责任方，例如“业主表决 | 业委会”"),
     )
 
@@ -79,6 +81,8 @@ class BatchForm(forms.Form):
     note = forms.CharField(label=_("备注内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, members=(), **kwargs):
+        # Beside the class's own edit form (which has a team too) on one page: ids of their own.
+        kwargs.setdefault("auto_id", "batch_%s")
         super().__init__(*args, **kwargs)
         self.fields["cases"].choices = [(case.pk, f"{case.reference} {case.title}") for case in members]
         if not self.is_bound:  # open members are chosen by default, closed ones never

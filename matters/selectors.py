@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from cases.models import Case
-from matters import progress, similarity, text
+from matters import progress, reasons, similarity, text
 from matters.models import CaseLink, ClassStatus, LinkKind, LinkStatus, MatterClass, Membership
 from places.models import Building, Estate, PropertyStatus
 
@@ -51,7 +51,7 @@ def similar_cases(user, case: Case, *, limit: int = 20) -> list[SimilarCase]:
     visible = Case.objects.visible_to(user).filter(pk__in=[link.other(case.pk) for link in links])
     others = {c.pk: c for c in visible.select_related("estate", "category__parent")}
     result = [
-        SimilarCase(link, others[link.other(case.pk)], link.kind, link.score, link.reasons)
+        SimilarCase(link, others[link.other(case.pk)], link.kind, link.score, reasons.readable(link.reasons))
         for link in links
         if link.other(case.pk) in others
     ]

@@ -9,6 +9,8 @@ from methods.services import EDITABLE_FIELDS, REASON_LENGTH
 class MethodForm(forms.ModelForm):
     """The handbook entry an admin edits; `version` is the version the form was opened at."""
 
+    required_css_class = "required"  # the label says the field is required (see app.css)
+
     reason = forms.CharField(
         label=_("修改说明"), required=False, max_length=REASON_LENGTH, help_text=_("选填，会记入修改记录")
     )

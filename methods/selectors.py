@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 from statistics import median
 
+import rjieba
 from django.db import connection
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import ExtractYear
@@ -241,18 +242,27 @@ class Version:
 
 
 def diff_html(old: str, new: str) -> SafeString:
-    """Character-level diff of two texts as escaped HTML with <del> and <ins>."""
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    """Word-level diff of two texts as escaped HTML with <del> and <ins>.
+
+    Chinese has no spaces: the texts are cut into words by rjieba (the segmentation of the similarity index), so
+    a changed phrase shows as one struck-out phrase and one inserted phrase, not interleaved single characters."""
+    old_words, new_words = _words(old), _words(new)
+    matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
     parts = []
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op == "equal":
-            parts.append(escape(old[a0:a1]))
+            parts.append(escape("".join(old_words[a0:a1])))
             continue
         if a1 > a0:
-            parts.append(f"<del>{escape(old[a0:a1])}</del>")
+            parts.append(f"<del>{escape(''.join(old_words[a0:a1]))}</del>")
         if b1 > b0:
-            parts.append(f"<ins>{escape(new[b0:b1])}</ins>")
+            parts.append(f"<ins>{escape(''.join(new_words[b0:b1]))}</ins>")
     return mark_safe("".join(parts))  # every piece is escaped above
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text` and what lies between them, which join back into `text`."""
+    return rjieba.cut(text) if text else []
 
 
 def _shown(value) -> str:

@@ -113,7 +113,10 @@ def quick_widget(context, field):
             f'<option value="{value}"{" selected" if text == current else ""}>{label}</option>'
             for text, value, label in _choices(field.field, request)
         )
-        return format_html('<select name="{}" id="{}">{}</select>', field.html_name, field.auto_id, mark_safe(options))
+        required = " required" if field.field.required and field.form.use_required_attribute else ""
+        return format_html(
+            '<select name="{}" id="{}"{}>{}</select>', field.html_name, field.auto_id, required, mark_safe(options)
+        )
     return field.as_widget()
 
 
@@ -211,3 +214,34 @@ def case_rows(context, cases) -> str:
         # The same markup, spacing included, as the {% for %} loop this replaced.
         rows.append(f'\n    <tr class="{"overdue" if overdue else ""}">\n      {tds}\n    </tr>\n    ')
     return mark_safe("".join(rows))
+
+
+# Field changes in the timeline are stored as the words of the language they were made in (services._readable):
+# shown, they follow the reader's language — the label from the field, a choice or yes/no through the catalogue.
+@register.filter
+def change_label(change) -> str:
+    from django.core.exceptions import FieldDoesNotExist
+
+    from cases.models import Case
+
+    try:
+        return str(Case._meta.get_field(change.get("field", "")).verbose_name)
+    except FieldDoesNotExist:
+        return _(change.get("label", "")) if change.get("label") else ""
+
+
+@register.filter
+def change_value(change, which: str) -> str:
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db import models as db_models
+
+    from cases.models import Case
+
+    value = change.get(which) or ""
+    try:
+        field = Case._meta.get_field(change.get("field", ""))
+    except FieldDoesNotExist:
+        return value
+    if value and (field.choices or isinstance(field, db_models.BooleanField)):
+        return _(value)
+    return value

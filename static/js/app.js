@@ -27,5 +27,20 @@ document.addEventListener("click", function (event) {
     navigator.clipboard.writeText(field.value).catch(function () { document.execCommand("copy"); });
   } else {
     document.execCommand("copy");
+
+// The header's menu button on a phone: the menu (navigation, account, language) folds behind it.
+// Filter panels marked data-fold-toggle fold the same way (the case list's filters).
+document.addEventListener("click", function (event) {
+  var toggle = event.target.closest ? event.target.closest("[data-menu-toggle], [data-fold-toggle]") : null;
+  if (!toggle) {
+    return;
+  }
+  var holder = toggle.hasAttribute("data-menu-toggle")
+    ? toggle.closest(".site-header")
+    : document.getElementById(toggle.getAttribute("aria-controls"));
+  var open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  if (holder) {
+    holder.classList.toggle("is-open", open);
   }
 });

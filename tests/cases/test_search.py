@@ -65,11 +65,48 @@ def test_search_and_filters_combine(staff_client, cases, noise_category):
     assert {c.reference for c in response.context["page"].object_list} == {cases["inside"].reference}
 
 
-def test_having_every_character_pair_is_not_enough(staff_client, staff_user, neighbourhood, noise_category):
-    # "梯电梯" holds both pairs of "电梯电" (电梯, 梯电) but not the word itself.
-    make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title="梯电梯", description="x")
-    assert found(staff_client, "电梯电") == set()
-    assert len(found(staff_client, "梯电梯")) == 1
+def test_having_every_character_pair_of_a_word_is_not_enough(staff_client, staff_user, neighbourhood, noise_category):
+    # "民区居民" holds both pairs of the word "居民区" (居民, 民区) but not the word itself.
+    make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title="民区居民", description="x")
+    assert found(staff_client, "居民区") == set()
+    assert len(found(staff_client, "民区居民")) == 1
+
+
+def test_a_query_without_spaces_is_split_into_words_that_must_all_match(
+    staff_client, staff_user, neighbourhood, elevator_category, noise_category
+):
+    two_lifts = make_case(
+        staff_user,
+        neighbourhood=neighbourhood,
+        category=elevator_category,
+        title="福安大厦两部电梯运行23年",
+        description="物业撤场，无人维保。",
+    )
+    make_case(
+        staff_user, neighbourhood=neighbourhood, category=noise_category, title="福安大厦楼道堆物", description="杂物"
+    )
+    assert found(staff_client, "福安大厦电梯") == {two_lifts.reference}
+    assert found(staff_client, "电梯，福安大厦？") == {two_lifts.reference}  # punctuation is not a word
+
+
+def test_closer_matches_come_first(staff_client, staff_user, neighbourhood, elevator_category):
+    scattered = make_case(
+        staff_user,
+        neighbourhood=neighbourhood,
+        category=elevator_category,
+        title="两部老旧设备",
+        description="大厦的电梯需要更换，福安物业已撤场。",
+    )
+    words_in_title = make_case(
+        staff_user, neighbourhood=neighbourhood, category=elevator_category, title="福安大厦两部电梯需更换"
+    )
+    as_typed = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category, title="福安大厦电梯更换")
+    response = staff_client.get(reverse("cases:list"), {"q": "福安大厦电梯"})
+    order = [case.reference for case in response.context["page"].object_list]
+    assert order == [as_typed.reference, words_in_title.reference, scattered.reference]
+    # A sort the user picks replaces that order.
+    response = staff_client.get(reverse("cases:list"), {"q": "福安大厦电梯", "sort": "reference"})
+    assert [case.reference for case in response.context["page"].object_list] == sorted(order)
 
 
 def test_latin_letters_match_in_any_case(staff_client, staff_user, neighbourhood, noise_category):

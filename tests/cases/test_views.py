@@ -344,3 +344,17 @@ def test_place_choices_shrug_off_garbage(staff_client, neighbourhood, estate, bu
     )
     response = staff_client.post(reverse("cases:create"), form_data(neighbourhood=garbage, estate=garbage))
     assert response.status_code == 200 and not Case.objects.exists()
+
+
+def test_home_never_lists_a_case_both_as_open_and_as_overdue(
+    staff_client, staff_user, neighbourhood, elevator_category
+):
+    late = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category, title="超期的案件")
+    on_time = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category, title="未超期的案件")
+    for case in (late, on_time):
+        case_transition(case_id=case.pk, actor=staff_user, action="dispatch", assignee=staff_user)
+    Case.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=2))
+    work = staff_client.get(reverse("home")).context["work"]
+    assert list(work["mine"]) == [on_time]
+    assert list(work["overdue"]) == [late]
+    assert work["mine_count"] == 2

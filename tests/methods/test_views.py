@@ -212,3 +212,17 @@ def test_each_seeded_method_starts_with_one_version_that_holds_its_categories(re
     for method in Method.objects.all():
         [version] = method.history.all()
         assert {row.category_id for row in version.categories.all()} == {c.pk for c in method.categories.all()}
+
+
+def test_the_history_diff_strikes_out_and_inserts_whole_words(method_admin_client, method_admin, method):
+    method_update(
+        method_id=method.pk, actor=method_admin, data={"steps": "深入实地，听取居民意见"}, expected_version=None
+    )
+    method_update(
+        method_id=method.pk, actor=method_admin, data={"steps": "深入实际，听从业主意见"}, expected_version=None
+    )
+
+    page = method_admin_client.get(reverse("methods:history", args=[method.pk])).content.decode()
+
+    # Character by character it read 深入实<del>地</del><ins>际</ins>，听<del>取居民</del><ins>从业主</ins>意见.
+    assert "<del>深入实地</del><ins>深入实际</ins>，<del>听取居民</del><ins>听从业主</ins>意见" in page
