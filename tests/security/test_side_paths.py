@@ -324,22 +324,26 @@ def test_an_xlsx_declaring_a_huge_sheet_is_read_by_its_content(
     assert response.status_code == 200 and response.context["result"].rows == 1
 
 
+IMPORT_HEADER = "external_id,received_at,title,description,category,neighbourhood\n"
+
+
+def _preview_csv(client, description: str):
+    """Upload one row whose description is `description` to the import page's preview."""
+    row = f'x-1,2025-03-04 09:30,电梯,"{description}",房屋管理›电梯,句容里居委会\n'
+    upload = SimpleUploadedFile("long.csv", (IMPORT_HEADER + row).encode(), content_type="text/csv")
+    return client.post(reverse("imports:upload"), {"file": upload})
+
+
 def test_a_csv_field_past_the_csv_modules_limit_is_explained(staff_client, estate, reference_data, settings, tmp_path):
     settings.IMPORT_UPLOAD_DIR = str(tmp_path)
-    header = "external_id,received_at,title,description,category,neighbourhood\n"
-    row = f'x-1,2025-03-04 09:30,电梯,"{"电" * 200_000}",房屋管理›电梯,句容里居委会\n'
-    upload = SimpleUploadedFile("long.csv", (header + row).encode(), content_type="text/csv")
-    response = staff_client.post(reverse("imports:upload"), {"file": upload})
+    response = _preview_csv(staff_client, "电" * 200_000)
     assert response.status_code == 400
     assert "第 2 行无法读取" in response.content.decode()
 
 
 def test_an_import_row_past_the_description_limit_is_reported(staff_client, estate, reference_data, settings, tmp_path):
     settings.IMPORT_UPLOAD_DIR = str(tmp_path)
-    header = "external_id,received_at,title,description,category,neighbourhood\n"
-    row = f"x-1,2025-03-04 09:30,电梯,{'电' * (DESCRIPTION_MAX + 1)},房屋管理›电梯,句容里居委会\n"
-    upload = SimpleUploadedFile("long.csv", (header + row).encode(), content_type="text/csv")
-    response = staff_client.post(reverse("imports:upload"), {"file": upload})
+    response = _preview_csv(staff_client, "电" * (DESCRIPTION_MAX + 1))
     assert [(e.row, e.column) for e in response.context["result"].errors] == [(2, "description")]
 
 
