@@ -396,3 +396,12 @@ def test_open311_answers_another_neighbourhoods_building_as_not_found(
     assert mine.json()[0]["description"].replace(str(building.pk), "X") == none.json()[0]["description"].replace(
         "999999", "X"
     )
+
+
+def test_the_class_list_export_carries_no_live_formula(world, staff_client):
+    from matters.models import MatterClass
+
+    MatterClass.objects.filter(pk=world["matter_class"].pk).update(title=PLANTED[0])
+    exported = staff_client.get(reverse("matters:class_list"), {"export": "csv"}).content.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(exported)) for cell in row]
+    assert f"'{PLANTED[0]}" in cells and PLANTED[0] not in cells
