@@ -253,6 +253,9 @@ def case_transition(
     if move is None:
         raise IllegalMove(_("未知的操作。"))
     case = _visible_for_update(case_id, actor)
+    from cases.merging import check_move  # merging builds on this module: imported here, not at the top
+
+    check_move(case, action)  # a merged case takes no move; a parent waits for its open children
     if move.staff_only and not roles.is_staff_member(actor):
         raise NotPermitted(_("只有街道工作人员可以%(action)s。") % {"action": move.label})
     if case.status not in move.sources:
