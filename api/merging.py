@@ -1,6 +1,9 @@
 """The REST actions of 并单, 拆单 and co-complainants, mixed into api.views.CaseViewSet (same services as the pages)."""
 
-from drf_spectacular.utils import extend_schema
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -8,9 +11,13 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.errors import error_response
 from cases import merging
+from cases.services import CaseError
 
 # What CaseSerializer's merge fields read, fetched once per page of cases.
 PREFETCH = ["merged_into", "merged_cases__complainants", "complainants", "children"]
+DOMAIN_ERRORS = (CaseError, ValidationError, IntegrityError)
+ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="4xx：{字段名: [说明]} 或 {detail: 说明}")
+ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
 
 
 def _refused(error, *, user, case):
@@ -21,12 +28,10 @@ def _refused(error, *, user, case):
 
 
 class MergingActions:
-    @extend_schema(request=s.MergeSerializer, responses={200: s.CaseSerializer})
+    @extend_schema(request=s.MergeSerializer, responses={200: s.CaseSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         """并单: fold this case into the case `into` (or into its master); this case becomes "merged"."""
-        from api.views import DOMAIN_ERRORS
-
         case = self.get_object()
         form = s.MergeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -36,12 +41,10 @@ class MergingActions:
             return _refused(error, user=request.user, case=case)
         return self._show(case.pk)
 
-    @extend_schema(request=s.UnmergeSerializer, responses={200: s.CaseSerializer})
+    @extend_schema(request=s.UnmergeSerializer, responses={200: s.CaseSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def unmerge(self, request, pk=None):
         """撤销并单 (street-office staff): the case gets back the status it had, `merged_into` null."""
-        from api.views import DOMAIN_ERRORS
-
         case = self.get_object()
         form = s.UnmergeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -51,12 +54,10 @@ class MergingActions:
             return _refused(error, user=request.user, case=case)
         return self._show(case.pk)
 
-    @extend_schema(request=s.SplitSerializer, responses={201: s.SplitResultSerializer})
+    @extend_schema(request=s.SplitSerializer, responses={201: s.SplitResultSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def split(self, request, pk=None):
         """拆单: one child case per part; the parent cannot be resolved while a child is open."""
-        from api.views import DOMAIN_ERRORS
-
         case = self.get_object()
         form = s.SplitSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -67,12 +68,10 @@ class MergingActions:
             return _refused(error, user=request.user, case=case)
         return Response({"parent": case.pk, "children": [child.pk for child in children]}, status=201)
 
-    @extend_schema(request=s.ComplainantWriteSerializer, responses={201: s.ComplainantSerializer})
+    @extend_schema(request=s.ComplainantWriteSerializer, responses={201: s.ComplainantSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def complainants(self, request, pk=None):
         """Record another caller about this matter as a co-complainant (共同诉求人): no new case."""
-        from api.views import DOMAIN_ERRORS
-
         case = self.get_object()
         form = s.ComplainantWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)

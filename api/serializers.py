@@ -98,11 +98,13 @@ class CaseSerializer(serializers.ModelSerializer):
     allowed_actions = serializers.SerializerMethodField()
     visit_result = serializers.CharField(read_only=True, help_text=_("satisfied、basically、unsatisfied 或空"))
     # 并单 and 拆单 (cases/merging.py)
-    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("已并单时：主案件的 id，否则为 null"))
+    merged_into = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("已并单时：主案件的 id，否则为 null")
+    )
     master = serializers.SerializerMethodField(help_text=_("已并单时：主案件的编号、状态和办理结果"))
     complainants = serializers.SerializerMethodField(help_text=_("诉求人数：本案、并入本案的案件和共同诉求人"))
     merged = serializers.SerializerMethodField(help_text=_("并入本案的案件 id"))
-    parent = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("拆单时：母案件的 id"))
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text=_("拆单时：母案件的 id"))
     children = serializers.SerializerMethodField(help_text=_("拆出的子案件 id"))
 
     class Meta:
