@@ -57,10 +57,14 @@ class SplitPartForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=200)
     description = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 2}))
     category = forms.ModelChoiceField(Category.objects.exclude(parent=None).select_related("parent"), label=_("类别"))
-    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    # No initial value: an untouched extra row stays empty (and is skipped); a browser sends the first choice.
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
+
+    def clean_urgency(self) -> str:
+        return self.cleaned_data.get("urgency") or Urgency.NORMAL
 
 
 SplitFormSet = forms.formset_factory(SplitPartForm, extra=2, min_num=1, validate_min=True, max_num=10)
