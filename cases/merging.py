@@ -198,7 +198,7 @@ def case_unmerge(*, case_id: int, actor, note: str) -> Case:
         to_status=restored,
         note=_("撤销并入 %(master)s：%(note)s") % {"master": master.reference, "note": note},
     )
-    _bump(master)
+    _recount(master)  # the case's resident, if visited, no longer counts with the master
     _log(
         master,
         actor=actor,
@@ -305,10 +305,23 @@ def resident_visit(
         who = merged.reference
     else:
         raise CaseError(_("请选择要回访的诉求人。"), field="complainant")
-    _bump(case)
+    _recount(case)
     line = _("回访诉求人 %(who)s：%(result)s") % {"who": who, "result": label}
     _log(case, actor=actor, kind=EventKind.VISIT, action="resident_visit", note=f"{line} {note.strip()}".strip())
     return case
+
+
+def _recount(master: Case) -> None:
+    """Count again the master's other residents visited and satisfied (its co-complainants, its merged cases')."""
+    answers = [
+        *Complainant.objects.filter(case=master).exclude(visit_result="").values_list("visit_result", flat=True),
+        *master.merged_cases.exclude(visit_result="").values_list("visit_result", flat=True),
+    ]
+    _bump(
+        master,
+        residents_visited=len(answers),
+        residents_satisfied=sum(1 for answer in answers if answer in SATISFIED_RESULTS),
+    )
 
 
 # --- split ---------------------------------------------------------------------------------------

@@ -333,6 +333,11 @@ class Case(models.Model):
         editable=False,
         verbose_name=_("母案件"),
     )
+    # The return visit reaches every resident of a master: its co-complainants and the residents of the cases
+    # merged into it. How many of them were visited and satisfied, kept by cases.merging.resident_visit so that
+    # the dashboards' 满意率 (every resident visited) is one SUM, not a join.
+    residents_visited = models.PositiveIntegerField(_("其他诉求人已回访"), default=0, editable=False)
+    residents_satisfied = models.PositiveIntegerField(_("其他诉求人满意"), default=0, editable=False)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
