@@ -55,11 +55,13 @@ def _desk_role(actor) -> None:
         raise NotPermitted(_("只有街道工作人员和居委会可以处理案件。"))
 
 
-def _lock(actor, *case_ids: int) -> dict[int, Case]:
-    """Lock the cases one by one in ascending id order, each only if `actor` may see it."""
+def _lock(actor, *case_ids: int, along: tuple[int, ...] = ()) -> dict[int, Case]:
+    """Lock the cases one by one in ascending id order, each only if `actor` may see it; the cases `along` are
+    locked in the same order whoever sees them (the merged cases that follow their master)."""
     locked = {}
-    for pk in sorted(set(case_ids)):
-        case = Case.objects.visible_to(actor).select_for_update().filter(pk=pk).first()
+    for pk in sorted(set(case_ids) | set(along)):
+        cases = Case.objects.all() if pk in along and pk not in case_ids else Case.objects.visible_to(actor)
+        case = cases.select_for_update().filter(pk=pk).first()
         if case is None:
             raise Unseen(_("案件不存在，或您无权处理该案件。"), field="into")
         locked[pk] = case
@@ -116,11 +118,14 @@ def case_merge(*, case_id: int, into_id: int, actor, note: str) -> Case:
         raise CaseError(_("不能把案件并入它自己。"), field="into")
     for _attempt in range(3):
         master_id = _master_of(into_id)
-        locked = _lock(actor, case_id, master_id)
+        earlier = tuple(Case.objects.filter(merged_into_id=case_id).values_list("pk", flat=True))
+        locked = _lock(actor, case_id, master_id, along=earlier)
         master = locked[master_id]
-        if master.merged_into_id is None:
+        now_earlier = set(Case.objects.filter(merged_into_id=case_id).values_list("pk", flat=True))
+        if master.merged_into_id is None and now_earlier <= set(earlier):
             break
-        # The master was merged elsewhere between the read and the lock: follow it.
+        # Between the read and the lock the master was merged elsewhere, or another case was merged into this
+        # one: read again and lock what is now involved.
     else:
         raise IllegalMove(_("目标案件正在被并单，请稍后再试。"), field="into")
     case = locked[case_id]
@@ -151,7 +156,7 @@ def case_merge(*, case_id: int, into_id: int, actor, note: str) -> Case:
         note=_("并入 %(master)s：%(note)s") % {"master": master.reference, "note": note},
     )
     # The chain stays one step long: the cases merged into this one now belong to the new master.
-    for earlier in Case.objects.select_for_update().filter(merged_into=case).order_by("pk"):
+    for earlier in Case.objects.filter(merged_into=case).order_by("pk"):  # locked above, in id order
         _bump(earlier, merged_into=master)
         _log(
             earlier,
