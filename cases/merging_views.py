@@ -1,10 +1,12 @@
 """Pages of 并单, 拆单 and co-complainants: the forms on the case page and "并入此案" on the new-case form."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import roles
 from cases import merging, selectors
 from cases.forms import CaseForm
 from cases.merging_forms import ComplainantForm, MergeForm, ResidentVisitForm, SplitFormSet, UnmergeForm
@@ -59,6 +61,8 @@ def case_merge(request, pk):
 @require_POST
 def case_unmerge(request, pk):
     case = selectors.case_for(request.user, pk)
+    if not roles.is_staff_member(request.user):
+        raise PermissionDenied(_("只有街道工作人员可以撤销并单。"))
     form = UnmergeForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form, key="unmerge", message=_("撤销并单未完成，请按提示修改。"))
@@ -137,8 +141,10 @@ def resident_visit(request, pk):
     case = selectors.case_for(request.user, pk)
     form = ResidentVisitForm(request.POST)
     if not form.is_valid():
+        from cases.views import _render_detail
+
         messages.error(request, _("请选择回访结果。"))
-        return redirect("cases:detail", pk=case.pk)
+        return _render_detail(request, case, status=400)
     data = form.cleaned_data
     try:
         merging.resident_visit(
