@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import selectors
+from cases import selectors, vocabularies
 from cases.forms import DATETIME_FORMAT
 from cases.models import REFERENCE_SHAPE, Case, Category, Channel, Urgency, VisitResult
 
@@ -62,12 +62,13 @@ class SplitPartForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
+        vocabularies.mark(self.fields["category"], "SplitPartForm", "category")
 
     def clean_urgency(self) -> str:
         return self.cleaned_data.get("urgency") or Urgency.NORMAL
 
 
-SplitFormSet = forms.formset_factory(SplitPartForm, extra=2, min_num=1, validate_min=True, max_num=10)
+SplitFormSet = forms.formset_factory(SplitPartForm, extra=1, min_num=1, validate_min=True, max_num=10)
 
 
 class ComplainantForm(forms.Form):
@@ -94,6 +95,7 @@ class ComplainantForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
         self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        vocabularies.mark(self.fields["channel"], "ComplainantForm", "channel")
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
