@@ -116,6 +116,15 @@ def _account(request, *, required: bool):
     return token.user
 
 
+def _status(case: Case) -> tuple[str, str]:
+    """The request's status and notes; a merged request shows its master's status and names the master."""
+    master = case.merged_into if case.status == Status.MERGED and case.merged_into_id else None
+    if master is None:
+        return ("open" if case.status in OPEN_STATUSES else "closed"), _status_notes(case)
+    notes = _("已并入 %(master)s（%(status)s）") % {"master": master.reference, "status": master.get_status_display()}
+    return ("open" if master.status in OPEN_STATUSES else "closed"), notes
+
+
 def _request_row(case: Case, *, with_description: bool, media_url: str | None = None) -> dict:
     place = " ".join(part for part in (case.estate.name if case.estate_id else "", _building(case)) if part)
     if case.category.is_sensitive:
@@ -123,10 +132,11 @@ def _request_row(case: Case, *, with_description: bool, media_url: str | None = 
         # the neighbourhood only.
         place = ""
     geo = _geo(case) if place else (None, None)
+    status, notes = _status(case)
     return {
         "service_request_id": case.reference,
-        "status": "open" if case.status in OPEN_STATUSES else "closed",
-        "status_notes": _status_notes(case),
+        "status": status,
+        "status_notes": notes,
         "service_name": case.category.name,
         "service_code": str(case.category_id),
         "description": mask_text(f"{case.title}\n{case.description}") if with_description else None,
@@ -150,7 +160,9 @@ def _building(case: Case) -> str:
 
 def _rows(request, cases) -> list[dict]:
     account = _account(request, required=False)
-    cases = list(cases.select_related("category", "estate", "building", "neighbourhood", "lead_department"))
+    cases = list(
+        cases.select_related("category", "estate", "building", "neighbourhood", "lead_department", "merged_into")
+    )
     readable = set()
     if account is not None:
         readable = set(
@@ -229,10 +241,12 @@ def _filtered_requests(request):
     statuses = set(_list_param(request, "status"))
     if statuses - {"open", "closed"}:
         raise Open311Error("status", _("状态只能是 open 或 closed。"))
+    # A merged request has its master's status (cases/merging.py keeps the chain one step long).
+    is_open = Q(status__in=OPEN_STATUSES) | Q(status=Status.MERGED, merged_into__status__in=OPEN_STATUSES)
     if statuses == {"open"}:
-        cases = cases.filter(status__in=OPEN_STATUSES)
+        cases = cases.filter(is_open)
     elif statuses == {"closed"}:
-        cases = cases.filter(status__in=CLOSED_STATUSES)
+        cases = cases.exclude(is_open)
     start, end = _date_param(request, "start_date"), _date_param(request, "end_date")
     if start and end and end < start:
         raise Open311Error("end_date", _("结束时间不能早于开始时间。"))

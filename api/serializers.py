@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts import roles
 from accounts.names import display_name
 from cases import permissions, selectors
 from cases.models import (
@@ -118,6 +119,15 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only=True, help_text=_("不满意原因：unresolved、partly、attitude、timeliness、other 或空")
     )
     assignee_name = serializers.SerializerMethodField()
+    # 并单 and 拆单 (cases/merging.py)
+    merged_into = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("已并单时：主案件的 id，否则为 null")
+    )
+    master = serializers.SerializerMethodField(help_text=_("已并单时：主案件的编号、状态和办理结果"))
+    complainants = serializers.SerializerMethodField(help_text=_("诉求人数：本案、并入本案的案件和共同诉求人"))
+    merged = serializers.SerializerMethodField(help_text=_("并入本案的案件 id"))
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text=_("拆单时：母案件的 id"))
+    children = serializers.SerializerMethodField(help_text=_("拆出的子案件 id"))
 
     class Meta:
         model = Case
@@ -162,6 +172,12 @@ class CaseSerializer(serializers.ModelSerializer):
             "visit_due",
             "rework_count",
             "assignee_name",
+            "merged_into",
+            "master",
+            "complainants",
+            "merged",
+            "parent",
+            "children",
             "allowed_actions",
             "version",
             "created_at",
@@ -189,6 +205,30 @@ class CaseSerializer(serializers.ModelSerializer):
         for name in ("title", "description", "resolution"):  # a resident's words may hold their numbers
             data[name] = mask_text(data[name])
         return data
+
+    # The lists below read prefetched rows when the view prefetched them (api.merging.PREFETCH): no query per row.
+    def get_master(self, case: Case) -> dict | None:
+        master = case.merged_into if case.merged_into_id else None
+        if master is None:
+            return None
+        return {
+            "id": master.pk,
+            "reference": master.reference,
+            "status": master.status,
+            "status_display": master.get_status_display(),
+            "resolution": master.resolution,
+            "visit_result": master.visit_result,
+        }
+
+    def get_complainants(self, case: Case) -> int:
+        merged = list(case.merged_cases.all())
+        return 1 + len(merged) + len(case.complainants.all()) + sum(len(m.complainants.all()) for m in merged)
+
+    def get_merged(self, case: Case) -> list[int]:
+        return sorted(m.pk for m in case.merged_cases.all())
+
+    def get_children(self, case: Case) -> list[int]:
+        return sorted(child.pk for child in case.children.all())
 
 
 def _active(model):
@@ -343,3 +383,70 @@ def stale_event_data(event, *, user, case: Case) -> dict:
         "changes": visible_changes(event.changes, can_see_reporter=selectors.can_see_reporter(user, case)),
         "case_version": event.case_version,
     }
+
+
+# --- 并单, 拆单 and co-complainants (api/merging.py) -------------------------------------------------
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text=_("主案件的 id"))
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("并单理由"))
+
+
+class UnmergeSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("撤销并单的理由"))
+
+
+class SplitPartSerializer(CaseWriteSerializer):
+    """One demand of a split case: title, description and category; the other fields default to the parent's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name not in ("title", "description", "category"):
+                field.required = False
+
+
+class SplitSerializer(serializers.Serializer):
+    parts = SplitPartSerializer(many=True, allow_empty=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SplitResultSerializer(serializers.Serializer):
+    parent = serializers.IntegerField()
+    children = serializers.ListField(child=serializers.IntegerField())
+
+
+class ComplainantWriteSerializer(serializers.Serializer):
+    reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    reporter_confidential = serializers.BooleanField(required=False, default=False)
+    channel = serializers.PrimaryKeyRelatedField(
+        queryset=Channel.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    received_at = serializers.DateTimeField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ComplainantSerializer(serializers.Serializer):
+    """A co-complainant as the API shows it: phone masked, a confidential one hidden from committees."""
+
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id")
+    reporter_name = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+    reporter_confidential = serializers.BooleanField(source="confidential")
+    channel = serializers.IntegerField(source="channel_id", allow_null=True)
+    received_at = serializers.DateTimeField()
+    description = serializers.CharField()
+    visit_result = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def _visible(self, complainant) -> bool:
+        return not complainant.confidential or roles.is_staff_member(self.context["request"].user)
+
+    def get_reporter_name(self, complainant) -> str:
+        return complainant.name if self._visible(complainant) else ""
+
+    def get_reporter_phone(self, complainant) -> str:
+        return mask_phone(complainant.phone) if self._visible(complainant) else ""

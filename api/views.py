@@ -19,6 +19,8 @@ from rest_framework.response import Response
 
 from api import serializers as s
 from api.errors import error_response
+from api.merging import PREFETCH as MERGE_PREFETCH
+from api.merging import MergingActions
 from api.permissions import WorksOnCases
 from cases import permissions, selectors
 from cases.filters import CaseFilter
@@ -60,7 +62,8 @@ class CaseFilterBackend(drf_filters.DjangoFilterBackend):
         return {"data": request.query_params, "request": request}
 
     def filter_queryset(self, request, queryset, view):
-        return super().filter_queryset(request, queryset, view).prefetch_related("assisting_departments")
+        queryset = super().filter_queryset(request, queryset, view)
+        return queryset.prefetch_related("assisting_departments", *MERGE_PREFETCH)
 
 
 class ApiMixin:
@@ -83,7 +86,7 @@ class ApiMixin:
     list=extend_schema(responses={200: s.CaseSerializer(many=True), 400: ERROR, **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.CaseSerializer, **READ_ERRORS}),
 )
-class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(ApiMixin, MergingActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases the caller may see: all for street-office staff, one neighbourhood's for a committee."""
 
     serializer_class = s.CaseSerializer
@@ -94,7 +97,7 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     def get_queryset(self):
         # Another neighbourhood's case does not exist for a committee: 404, never 403.
-        return selectors.cases_for(self.request.user).prefetch_related("assisting_departments")
+        return selectors.cases_for(self.request.user).prefetch_related("assisting_departments", *MERGE_PREFETCH)
 
     def _show(self, case_id: int, code=status.HTTP_200_OK) -> Response:
         case = selectors.case_for(self.request.user, case_id)

@@ -760,7 +760,29 @@ def load() -> int:
             waiting = _waiting_steps(case, spec)
             if waiting:
                 loader.play(case, spec, waiting)
+    loader.created += _merge_duplicates(loader.staff)
     return loader.created
+
+
+def _merge_duplicates(actor, limit: int = 3) -> int:
+    """Merge a few open duplicates (same building, same category) into the earliest, so the demo shows 已并单."""
+    from cases.merging import case_merge
+
+    demo = Case.objects.filter(external_id__startswith="demo-")
+    if demo.filter(status=Status.MERGED).exists():
+        return 0
+    groups: dict[tuple, list[Case]] = {}
+    for case in demo.open().exclude(building=None).order_by("received_at", "pk"):
+        groups.setdefault((case.building_id, case.category_id), []).append(case)
+    merged = 0
+    for group in groups.values():
+        if len(group) < 2 or merged >= limit:
+            continue
+        case_merge(
+            case_id=group[-1].pk, into_id=group[0].pk, actor=actor, note="同一楼栋同一问题的重复来电，并单办理。"
+        )
+        merged += 1
+    return merged
 
 
 def _waiting_steps(case: Case, spec: Spec) -> list[Step]:

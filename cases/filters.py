@@ -25,6 +25,7 @@ VOCABULARY_FILTERS += ["team", "lead_department", "assignee"]
 
 
 DATE_RANGE = [validate_calendar_date]
+MERGED_CHOICES = [("1", _("含已并单案件")), ("only", _("只看已并单案件"))]
 
 
 def _start_of(day: date) -> datetime:
@@ -72,6 +73,8 @@ class CaseFilter(filters.FilterSet):
     )
     visit_independent = filters.ChoiceFilter(choices=YES_NO, method="filter_independent", label=_("独立回访"))
     rework = filters.ChoiceFilter(choices=YES_NO, method="filter_rework", label=_("重办"))
+    # Merged duplicates (已并单) leave the working lists unless asked for (cases/merging.py).
+    merged = filters.ChoiceFilter(choices=MERGED_CHOICES, method="filter_merged", label=_("已并单"))
     responded_in_time = filters.ChoiceFilter(choices=YES_NO, method="filter_responded", label=_("按时签收"))
     sort = filters.OrderingFilter(
         fields=[
@@ -125,6 +128,16 @@ class CaseFilter(filters.FilterSet):
             # The tie-breaker runs the same way as the sort, so one (column, id) index serves both directions.
             ordering.append("-id" if str(ordering[0]).startswith("-") else "id")
         return queryset.order_by(*ordering)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if not data.get("merged") and Status.MERGED not in (data.get("status") or []):
+            queryset = queryset.exclude(status=Status.MERGED)
+        return queryset
+
+    def filter_merged(self, queryset, name, value):
+        return queryset.filter(status=Status.MERGED) if value == "only" else queryset
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value) if value.strip() else queryset

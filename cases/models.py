@@ -154,6 +154,8 @@ class Status(models.TextChoices):
     ON_HOLD = "on_hold", _("挂起")
     RESOLVED = "resolved", _("已办结")
     CLOSED = "closed", _("已回访")
+    # 已并单: a duplicate folded into its master case (cases/merging.py); neither open nor done.
+    MERGED = "merged", _("已并单")
 
 
 OPEN_STATUSES = [Status.NEW, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD]
@@ -380,6 +382,33 @@ class Case(models.Model):
     visit_independent = models.BooleanField(_("独立回访"), default=False, editable=False)
     rework_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
 
+    # 并单 and 拆单 (cases/merging.py): a merged duplicate points at its master (never at another merged
+    # case: the chain is one step long), and remembers its status to get it back on unmerge.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        editable=False,
+        verbose_name=_("并入案件"),
+    )
+    status_before_merge = models.CharField(max_length=20, choices=Status, blank=True, editable=False)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        editable=False,
+        verbose_name=_("母案件"),
+    )
+    # The return visit reaches every resident of a master: its co-complainants and the residents of the cases
+    # merged into it. How many of them were visited and satisfied, kept by cases.merging.resident_visit so that
+    # the dashboards' 满意率 (every resident visited) is one SUM, not a join.
+    residents_visited = models.PositiveIntegerField(_("其他诉求人已回访"), default=0, editable=False)
+    residents_satisfied = models.PositiveIntegerField(_("其他诉求人满意"), default=0, editable=False)
+
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
@@ -403,6 +432,8 @@ class Case(models.Model):
             models.Index(fields=["resolved_at", "id"], name="case_resolved"),
             # The overdue lists: open cases by deadline, without walking the many closed ones.
             models.Index(fields=["due_at"], condition=Q(status__in=OPEN_STATUSES), name="case_open_due"),
+            # The resident's other cases (一人多诉) are found by phone.
+            models.Index(fields=["reporter_phone"], name="case_reporter_phone"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -468,6 +499,10 @@ class EventKind(models.TextChoices):
     EXTENSION_APPROVED = "extension_approved", _("同意延期")
     EXTENSION_REFUSED = "extension_refused", _("不同意延期")
     VISIT = "visit", _("回访")
+    MERGED = "merged", _("并单")
+    UNMERGED = "unmerged", _("撤销并单")
+    SPLIT = "split", _("拆单")
+    COMPLAINANT = "complainant", _("共同诉求人")
 
 
 class ImmutableError(Exception):
@@ -593,3 +628,33 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.case_id} {self.field} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Complainant(models.Model):
+    """Another resident with the same matter (共同诉求人), recorded on the existing case instead of a new one."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="complainants", verbose_name=_("案件"))
+    name = models.CharField(_("诉求人"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
+    confidential = models.BooleanField(
+        _("诉求人信息保密"), default=False, help_text=_("保密时只有街道工作人员能看到诉求人姓名和电话")
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("来源渠道"))
+    received_at = models.DateTimeField(_("受理时间"), default=timezone.now)
+    description = models.TextField(_("诉求内容"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("登记人")
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # The return visit reaches every resident of the matter: each co-complainant's own answer.
+    visit_result = models.CharField(_("回访结果"), max_length=20, choices=VisitResult, blank=True)
+    visited_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        verbose_name = _("共同诉求人")
+        verbose_name_plural = _("共同诉求人")
+        indexes = [models.Index(fields=["phone"], name="complainant_phone")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.name}"

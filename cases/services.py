@@ -296,7 +296,10 @@ def case_transition(
     note, resolution, public_reply = (clean_text(text).strip() for text in (note, resolution, public_reply))
     if max(len(note), len(resolution), len(public_reply)) > NOTE_MAX:
         raise CaseError(_("内容不能超过 %(limit)s 个字。") % {"limit": NOTE_MAX}, field="note")
+    from cases.merging import check_move  # merging builds on this module: imported here, not at the top
+
     if action == "visit":
+        check_move(_visible_for_update(case_id, actor), action)  # a merged case's visit is its master's
         outcome = visits.case_visit(
             case_id=case_id,
             actor=actor,
@@ -309,6 +312,7 @@ def case_transition(
         )
         return outcome.case
     case = _visible_for_update(case_id, actor)
+    check_move(case, action)  # a merged case takes no move; a parent waits for its open children
     permissions.check(actor, action, case)
     if case.status not in move.sources:
         raise IllegalMove(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
-from cases import exports, permissions, selectors, services, visits
+from cases import exports, merging_views, permissions, selectors, services, visits
 from cases.filters import MAIN_FILTERS, CaseFilter
 from cases.forms import CaseForm, ExtensionDecideForm, ExtensionRequestForm, MoveForm
 from cases.models import Status
@@ -253,6 +253,7 @@ def _render_detail(request, case, *, bound=None, revealed=False, status=200):
         "can_see_reporter": selectors.can_see_reporter(user, case),
         "revealed": revealed,
     }
+    context.update(merging_views.detail_context(request, case, bound))  # 并单, 拆单, co-complainants
     return render(request, "cases/case_detail.html", context, status=status)
 
 

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATUSES, EventKind, Status
 
-ALL_STATUSES = tuple(Status)
+# A merged case takes no move at all (cases/merging.py refuses them naming its master).
+ALL_STATUSES = tuple(status for status in Status if status != Status.MERGED)
 
 
 @dataclass(frozen=True)

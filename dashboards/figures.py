@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Aggregate, Count, F, FloatField, Q
+from django.db.models import Aggregate, Count, F, FloatField, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,7 +76,7 @@ def figures(scope: Scope) -> list[Figure]:
     # 满意率 counts only visits made by someone other than the case's handlers (cases/visits.py).
     all_results = list(ANSWERED_RESULTS)
     return [
-        Figure("total", _("受理量"), _("受理时间在统计期间内的案件"), Q(), {}),
+        Figure("total", _("受理量"), _("受理时间在统计期间内的案件（已并单的重复件不计：同一件事只计一次）"), Q(), {}),
         Figure(
             "responded",
             _("按时响应"),
@@ -138,13 +138,22 @@ def figures(scope: Scope) -> list[Figure]:
 RATES = [
     # (key, label, numerator, denominator, definition)
     ("response_rate", _("响应率"), "responded", "due", _("按时响应件数 ÷ 已到首次联系时限或已签收的件数")),
-    ("resolution_rate", _("解决率"), "resolved", "total", _("已办结（含已回访）件数 ÷ 受理量")),
+    (
+        "resolution_rate",
+        _("解决率"),
+        "resolved",
+        "total",
+        _("已办结（含已回访）件数 ÷ 受理量；同一件事并单后只计主案件一次，拆单的母案件和子案件各计一件"),
+    ),
     (
         "satisfaction_rate",
         _("满意率"),
-        "satisfied",
-        "visited",
-        _("独立回访中满意与基本满意件数 ÷ 独立回访件数（不含无法联系）"),
+        "residents_satisfied",
+        "residents_visited",
+        _(
+            "独立回访中满意与基本满意的诉求人数 ÷ 独立回访的诉求人数（不含无法联系）：并单的案件，主案件的"
+            "诉求人、每位共同诉求人和并入案件的诉求人各计一人"
+        ),
     ),
 ]
 
@@ -223,12 +232,18 @@ def aggregates(scope: Scope) -> dict:
     """Conditional aggregates for every figure, plus the median time to resolve (in seconds)."""
     result = {figure.key: Count("pk", filter=figure.q) if figure.q else Count("pk") for figure in figures(scope)}
     result["median_seconds"] = MedianDuration("resolved_at", "received_at", filter=Q(status__in=DONE_STATUSES))
+    # The other residents of a matter reached by its return visit (co-complainants, merged cases' residents).
+    result["co_visited"] = Sum("residents_visited")
+    result["co_satisfied"] = Sum("residents_satisfied")
     return result
 
 
 def finish(row: dict) -> dict:
     """Add the rates (None when there is nothing to divide by) and the median in days to one aggregate row."""
     row["due"] = row["responded"] + row["late"]
+    # 满意率 counts residents: each case's own plus the other residents of a merged matter (cases.merging).
+    row["residents_visited"] = row["visited"] + (row.get("co_visited") or 0)
+    row["residents_satisfied"] = row["satisfied"] + (row.get("co_satisfied") or 0)
     for key, _label, numerator, denominator, _definition in RATES:
         row[key] = row[numerator] / row[denominator] if row[denominator] else None
     seconds = row.get("median_seconds")

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Category, Channel, RequestType, Team
+from cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Category, Channel, RequestType, Status, Team
 from dashboards.classes import hot_classes
 from dashboards.figures import (
     MedianDuration,
@@ -69,7 +69,8 @@ def scoped_cases(user, scope: Scope) -> QuerySet[Case]:
 
     `user` None is the snapshot task, which computes a scope the views hand out only after their checks."""
     cases = Case.objects.all() if user is None else Case.objects.visible_to(user)
-    return cases.filter(scope.q())
+    # A merged duplicate counts once, as its master (its resident counts in the master's residents_* figures).
+    return cases.filter(scope.q()).exclude(status=Status.MERGED)
 
 
 def links(row: dict, scope: Scope, extra: dict | None = None) -> dict:

@@ -1,7 +1,7 @@
 """Reads of the matters app that cross permissions and relations."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from django.db import OperationalError, connection, transaction
@@ -93,15 +93,23 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
         .select_related("category__parent", "estate", "building", "signature")
     )
     found, mine = [], similarity.Facts.of(draft)
+    # Issue 16: before a place is chosen, a case is judged as if the draft were at its place, so the warning
+    # shows while the clerk types the title and description (the neighbourhood, when chosen, still counts).
+    unplaced = not (draft.estate_id or draft.address)
     for other in candidates:
         other_vector = getattr(getattr(other, "signature", None), "vector", None) or {}
         score = text.cosine(vector, other_vector)
         other_places = set(getattr(getattr(other, "signature", None), "places", None) or [])
         same_place = similarity.shares_place(places, other_places)
         facts = similarity.Facts.of(other)
-        match = similarity.judge(mine, facts, score, text.shared_terms(vector, other_vector), same_place)
+        assumed = unplaced and draft.neighbourhood_id in (None, other.neighbourhood_id)
+        here = replace(mine, estate_id=facts.estate_id, address=facts.address) if assumed else mine
+        match = similarity.judge(here, facts, score, text.shared_terms(vector, other_vector), same_place)
         if match and match.kind == LinkKind.SAME_MATTER:
-            found.append(SimilarCase(None, other, match.kind, match.score, match.reasons))
+            reasons = (
+                [*match.reasons, _("地点待确认")] if assumed and (facts.estate_id or facts.address) else match.reasons
+            )
+            found.append(SimilarCase(None, other, match.kind, match.score, reasons))
     found.sort(key=lambda item: -item.score)
     return found[:limit]
 
