@@ -27,6 +27,8 @@ document.addEventListener("click", function (event) {
     navigator.clipboard.writeText(field.value).catch(function () { document.execCommand("copy"); });
   } else {
     document.execCommand("copy");
+  }
+});
 
 // The header's menu button on a phone: the menu (navigation, account, language) folds behind it.
 // Filter panels marked data-fold-toggle fold the same way (the case list's filters).
