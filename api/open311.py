@@ -7,6 +7,7 @@ see the case, with phone numbers masked. Posting needs the api_key of a service 
 
 import hashlib
 import math
+import re
 import time
 from datetime import timedelta
 from xml.etree import ElementTree
@@ -39,6 +40,7 @@ from cases.services import CaseError, NotPermitted, case_create
 from cases.validators import validate_calendar_date
 from places.models import Neighbourhood
 
+TOKEN_SHAPE = re.compile(r"^[0-9a-f]{40}$")
 MAX_RESULTS = 1000
 DEFAULT_SPAN = timedelta(days=90)
 CLOSED_STATUSES = [status for status in Status if status not in OPEN_STATUSES]
@@ -110,7 +112,8 @@ def _account(request, *, required: bool):
         if required:
             raise Open311Error("api_key", _("请提供 api_key。"), 403)
         return None
-    token = Token.objects.select_related("user__profile").filter(key=key[:40]).first()
+    # A token is 40 hexadecimal characters; anything else (a NUL byte PostgreSQL refuses included) is no key.
+    token = Token.objects.select_related("user__profile").filter(key=key).first() if TOKEN_SHAPE.match(key) else None
     if token is None or not token.user.is_active or not is_service_account(token.user):
         raise Open311Error("api_key", _("api_key 无效。"), 403)
     return token.user

@@ -299,7 +299,8 @@ def case_transition(
     from cases.merging import check_move  # merging builds on this module: imported here, not at the top
 
     if action == "visit":
-        check_move(_visible_for_update(case_id, actor), action)  # a merged case's visit is its master's
+        # A merged case's visit is its master's. (No actor: the resident online, checked by cases.visits.)
+        check_move(Case.objects.get(pk=case_id) if actor is None else _visible_for_update(case_id, actor), action)
         outcome = visits.case_visit(
             case_id=case_id,
             actor=actor,

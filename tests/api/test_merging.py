@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Channel, Complainant, EventKind, Status
 from cases.services import case_transition
-from tests.conftest import make_case
+from tests.conftest import independent_visitor, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def work(case, actor, method=None, *, until="in_progress") -> Case:
     if until in ("resolved", "closed"):
         case_transition(case_id=case.pk, actor=actor, action="resolve", resolution="已更换电梯", method=method)
     if until == "closed":
-        case_transition(case_id=case.pk, actor=actor, action="visit", visit_result="satisfied")
+        case_transition(case_id=case.pk, actor=independent_visitor(), action="visit", visit_result="satisfied")
     return Case.objects.get(pk=case.pk)
 
 

@@ -8,7 +8,7 @@ from cases.merging import case_merge, complainant_add
 from cases.models import Case, CaseEvent, Channel, Complainant, EventKind, RequestType, Status
 from cases.services import case_transition
 from matters.services import flag_case
-from tests.conftest import make_case
+from tests.conftest import independent_visitor, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -257,6 +257,10 @@ def test_co_complainants_and_merged_residents_are_visited_and_see_the_outcome(st
         {"complainant": caller.pk, "visit_result": "satisfied"},
         {"merged_case": other.pk, "visit_result": "unsatisfied"},
     ]
+    # The residents' visits are independent like the case's own: not by the staff member who resolved it.
+    refused = staff_client.post(reverse("cases:resident_visit", args=[case.pk]), visits[0])
+    assert refused.status_code == 403 and "回访须独立进行" in refused.content.decode()
+    staff_client.force_login(independent_visitor())
     for visit in visits:
         assert staff_client.post(reverse("cases:resident_visit", args=[case.pk]), visit).status_code == 302
     assert Complainant.objects.get(pk=caller.pk).visit_result == "satisfied"

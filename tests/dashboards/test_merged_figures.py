@@ -7,7 +7,7 @@ from django.urls import reverse
 from cases.merging import case_merge, case_split, complainant_add, resident_visit
 from cases.models import VisitResult
 from cases.services import case_transition
-from tests.conftest import make_case
+from tests.conftest import independent_visitor, make_case
 from tests.dashboards.conftest import shown
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def walk(actor, case, method, *, until: str, visit: str = ""):
     if until in ("resolved", "closed"):
         case_transition(case_id=case.pk, actor=actor, action="resolve", resolution="已解决", method=method)
     if until == "closed":
-        case_transition(case_id=case.pk, actor=actor, action="visit", visit_result=visit)
+        case_transition(case_id=case.pk, actor=independent_visitor(), action="visit", visit_result=visit)
 
 
 @pytest.fixture
@@ -44,9 +44,13 @@ def matters(staff_user, neighbourhood, estate, building, elevator_category, nois
         for name, phone in (("X", "13700000001"), ("Y", "13700000002"), ("Z", "13700000003"))
     ]
     walk(staff_user, a, method, until="closed", visit=VisitResult.SATISFIED)
-    resident_visit(case_id=a.pk, actor=staff_user, merged_case_id=b.pk, visit_result=VisitResult.UNSATISFIED)
-    resident_visit(case_id=a.pk, actor=staff_user, complainant_id=callers[0].pk, visit_result=VisitResult.SATISFIED)
-    resident_visit(case_id=a.pk, actor=staff_user, complainant_id=callers[1].pk, visit_result=VisitResult.BASICALLY)
+    resident_visit(case_id=a.pk, actor=independent_visitor(), merged_case_id=b.pk, visit_result=VisitResult.UNSATISFIED)
+    resident_visit(
+        case_id=a.pk, actor=independent_visitor(), complainant_id=callers[0].pk, visit_result=VisitResult.SATISFIED
+    )
+    resident_visit(
+        case_id=a.pk, actor=independent_visitor(), complainant_id=callers[1].pk, visit_result=VisitResult.BASICALLY
+    )
 
     p = make_case(staff_user, category=noise_category, title="漏水和路灯", **at)
     parts = [
