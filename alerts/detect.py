@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from scipy.stats import poisson
 
 from alerts.models import WarningKind
-from cases.models import DONE_STATUSES, Case
+from cases.models import DONE_STATUSES, Case, Complainant
 from matters.models import CaseLink, ClassStatus, LinkKind, LinkStatus
 
 SCOPES = (
@@ -140,7 +140,8 @@ def _resident(row) -> str:
 
 
 def many_residents(at: datetime) -> list[Finding]:
-    """At least N different residents about one matter (cases joined by same-matter links) within the days."""
+    """At least N different residents about one matter within the days: cases joined by same-matter links, cases
+    merged into one work order (并单), and the co-complainants added to a case (共同诉求人)."""
     days = settings.ALERTS_MANY_RESIDENTS_DAYS
     since = at - timedelta(days=days)
     links = (
@@ -150,7 +151,18 @@ def many_residents(at: datetime) -> list[Finding]:
         .filter(case_b__received_at__gte=since, case_b__received_at__lt=at)
         .values_list("case_a_id", "case_b_id")
     )
-    groups = [group for group in _components(links.iterator()) if len(group) >= settings.ALERTS_MANY_RESIDENTS]
+    # A case merged into a master is the master's matter, whenever the master was received.
+    merged = Case.objects.filter(merged_into__isnull=False, received_at__gte=since, received_at__lt=at).values_list(
+        "id", "merged_into_id"
+    )
+    callers: dict[int, list[tuple]] = defaultdict(list)
+    for case_id, phone, name in Complainant.objects.filter(received_at__gte=since, received_at__lt=at).values_list(
+        "case_id", "phone", "name"
+    ):
+        callers[case_id].append((f"co:{case_id}:{len(callers[case_id])}", phone, name))
+    pairs = [*links.iterator(), *merged.iterator(), *((case_id, case_id) for case_id in callers)]
+    wanted_size = settings.ALERTS_MANY_RESIDENTS
+    groups = [g for g in _components(pairs) if len(g) + sum(len(callers[pk]) for pk in g) >= wanted_size]
     if not groups:
         return []
     wanted = set().union(*groups)
@@ -164,6 +176,7 @@ def many_residents(at: datetime) -> list[Finding]:
     for group in groups:
         members = [rows[pk] for pk in sorted(group) if pk in rows]
         residents = {_resident(row) for row in members}
+        residents |= {_resident(caller) for pk in group for caller in callers[pk]}
         if len(residents) < settings.ALERTS_MANY_RESIDENTS:
             continue
         findings.append(

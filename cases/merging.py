@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from cases import permissions
 from cases.models import (
+    DESCRIPTION_MAX,
     DONE_STATUSES,
     OPEN_STATUSES,
     SATISFIED_RESULTS,
@@ -29,7 +30,7 @@ from cases.models import (
     VisitResult,
 )
 from cases.services import CaseError, IllegalMove, NotPermitted, _log, case_create
-from cases.validators import mask_phone, normalise_phone, validate_phone
+from cases.validators import clean_text, mask_phone, normalise_phone, validate_phone
 
 # What a child case takes from its parent unless its part says otherwise.
 INHERITED = [
@@ -234,9 +235,12 @@ def complainant_add(
     _desk_role(actor)
     case = _lock(actor, case_id)[case_id]
     refuse_if_merged(case)
-    name, phone, description = (name or "").strip(), normalise_phone(phone), (description or "").strip()
+    name, phone = clean_text(name or "").strip(), normalise_phone(phone)
+    description = clean_text(description or "").strip()
     if not (name or phone):
         raise CaseError(_("请填写诉求人姓名或电话。"), field="reporter_name")
+    if len(description) > DESCRIPTION_MAX or len(name) > 50:
+        raise CaseError(_("内容不能超过 %(limit)s 个字。") % {"limit": DESCRIPTION_MAX}, field="description")
     try:
         validate_phone(phone)
     except ValidationError as error:

@@ -146,6 +146,25 @@ def test_five_residents_on_one_matter_within_a_week_raise_many_residents(log_cas
     assert warning.facts["residents"] == 5
 
 
+def test_merged_cases_and_co_complainants_are_residents_of_one_matter(log_case, noise_category, staff_user):
+    from django.utils import timezone
+
+    from cases.merging import case_merge, complainant_add
+
+    master = log_case(days_ago=1, category=noise_category, reporter_phone=phone(0))
+    for i in (1, 2):
+        duplicate = log_case(days_ago=1 + i, category=noise_category, reporter_phone=phone(i))
+        case_merge(case_id=duplicate.pk, into_id=master.pk, actor=staff_user, note="同一件事")
+    complainant_add(case_id=master.pk, actor=staff_user, name="甲", phone=phone(3), received_at=timezone.now())
+    services.warnings_detect()
+    assert warnings_of(WarningKind.MANY_RESIDENTS) == []  # four residents: quiet
+    complainant_add(case_id=master.pk, actor=staff_user, name="乙", phone=phone(4), received_at=timezone.now())
+    services.warnings_detect()
+    [warning] = warnings_of(WarningKind.MANY_RESIDENTS)
+    assert master.pk in case_ids(warning) and len(case_ids(warning)) == 3
+    assert warning.facts["residents"] == 5
+
+
 def test_one_resident_calling_five_times_is_not_many_residents(log_case, noise_category):
     cases = [log_case(days_ago=1 + i, category=noise_category, reporter_phone="13911112222") for i in range(5)]
     for other in cases[1:]:
