@@ -162,6 +162,31 @@ def ranked_classes(user, *, include_dismissed: bool = False) -> list[MatterClass
     return sorted(qs, key=lambda c: (-c.growth, -c.size, -c.pk))
 
 
+def same_matter_groups(members: list[Case]) -> list[list[Case]]:
+    """The open members joined by same-matter links (not rejected): each group one matter, ready to be merged into
+    one work order (并单); the earliest received first."""
+    open_members = {case.pk: case for case in members if case.is_open}
+    pairs = (
+        CaseLink.objects.filter(kind=LinkKind.SAME_MATTER, case_a__in=open_members, case_b__in=open_members)
+        .exclude(status=LinkStatus.REJECTED)
+        .values_list("case_a_id", "case_b_id")
+    )
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    groups: dict[int, list[Case]] = {}
+    for pk in parent:
+        groups.setdefault(root(pk), []).append(open_members[pk])
+    ordered = [sorted(group, key=lambda c: (c.received_at, c.pk)) for group in groups.values() if len(group) > 1]
+    return sorted(ordered, key=lambda group: group[0].received_at)
+
+
 def class_progress(matter_class: MatterClass) -> dict:
     """Members done this year against the target (matters.progress)."""
     members = Membership.objects.filter(matter_class=matter_class)

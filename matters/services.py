@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from cases.merging import case_merge
 from cases.models import OPEN_STATUSES, Case, Category, Channel, RequestType
 from cases.services import CaseError, NotPermitted, case_create, case_transition, case_update
 from matters import naming, similarity, text
@@ -433,6 +434,22 @@ def class_post_note(*, actor, class_id: int, note: str, case_ids=None) -> BatchR
             result.done.append(case)
         except CaseError as error:
             result.problems.append(f"{case.reference}: {error.message}")
+    return result
+
+
+@transaction.atomic
+def class_merge_matter(*, actor, class_id: int, case_ids: list[int], note: str = "") -> BatchResult:
+    """并单 for a same-matter group of the class: the chosen open members become one work order, the earliest
+    received the master (cases.merging, each merge on both timelines). All or nothing."""
+    _require_staff(actor)
+    members = sorted(
+        (case for case in _chosen_members(class_id, case_ids) if case.is_open), key=lambda c: (c.received_at, c.pk)
+    )
+    if len(members) < 2:
+        raise CaseError(_("请至少选择两件在办的成员案件并单。"), field="cases")
+    master, result = members[0], BatchResult()
+    for case in members[1:]:
+        result.done.append(case_merge(case_id=case.pk, into_id=master.pk, actor=actor, note=note or _("同一件事并单")))
     return result
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/merge/", views.class_merge, name="class_merge"),
     path("<int:pk>/split/", views.class_split, name="class_split"),
     path("<int:pk>/batch/", views.class_batch, name="class_batch"),
+    path("<int:pk>/merge-matter/", views.class_merge_matter, name="class_merge_matter"),
     path("<int:pk>/screen/", views.class_screen, name="class_screen"),
     path("members/<int:pk>/step/", views.member_step, name="member_step"),
     path("similar/case/<int:pk>/", views.case_similar, name="case_similar"),

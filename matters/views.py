@@ -143,6 +143,7 @@ def class_detail(request, pk):
         "steps": list(matter_class.steps.all()),
         "members": members,
         "is_staff": is_staff,
+        "matter_groups": selectors.same_matter_groups(members) if is_staff else [],
     }
     if is_staff:
         route_text = "\n".join(f"{s.name} | {s.responsible}" for s in context["steps"])
@@ -159,6 +160,23 @@ def class_detail(request, pk):
 
 
 _BATCH_TYPED, _BATCH_RESULT = "matters_batch_typed", "matters_batch_result"
+
+
+@require_POST
+def class_merge_matter(request, pk):
+    """并单 a same-matter group of the class's members in one step (matters.services.class_merge_matter)."""
+    matter_class = _staff_class(request, pk)
+    case_ids = [value for value in (as_id(raw) for raw in request.POST.getlist("cases")) if value]
+    try:
+        result = services.class_merge_matter(
+            actor=request.user, class_id=matter_class.pk, case_ids=case_ids, note=request.POST.get("note", "")[:500]
+        )
+    except CaseError as error:
+        messages.error(request, error.message)
+    else:
+        references = "、".join(case.reference for case in result.done)
+        messages.success(request, _("已将 %(refs)s 并单（同一件事，一个工单）。") % {"refs": references})
+    return redirect(reverse("matters:class_detail", args=[matter_class.pk]) + "#matter-groups")
 
 
 def _typed(kept: dict | None) -> QueryDict | None:
