@@ -114,7 +114,7 @@ def _reason(note: str, action: str) -> str:
 @transaction.atomic
 def case_merge(*, case_id: int, into_id: int, actor, note: str) -> Case:
     """Fold case `case_id` into `into_id` (or into that case's master, if it is itself merged)."""
-    _desk_role(actor)
+    permissions.check(actor, "merge")  # the matrix's row; the neighbourhood is the scoping of _lock below
     note = _reason(note, _("并单"))
     if case_id == into_id:
         raise CaseError(_("不能把案件并入它自己。"), field="into")

@@ -164,7 +164,7 @@ MATRIX: dict[str, dict[str, tuple[Condition, ...]]] = {
     "remind": {STAFF: ANY, COMMITTEE: ANY},
     "supervise": {STAFF: ANY},
     "note": {STAFF: ANY, COMMITTEE: ANY},
-    "merge": {STAFF: ANY},
+    "merge": {STAFF: ANY, COMMITTEE: ANY},  # a committee member within their own neighbourhood (what they see)
     "reveal_phone": {STAFF: ANY, COMMITTEE: (RESIDENT_SHOWN,), VISITOR: ANY},
     "export_personal_data": {STAFF: (GRANTED_EXPORT,), COMMITTEE: (GRANTED_EXPORT,)},
 }

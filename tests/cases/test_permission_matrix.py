@@ -3,8 +3,9 @@
 A cell is (role, action, situation). The situation says which of the matrix's conditions hold for the person
 acting (the TRUTH table below, written by hand); the matrix says which conditions the role needs; the test
 expects the action to happen exactly when the role may see the case and every needed condition holds — and
-checks what happened in the database, not only the status code. "merge" has no route in this branch (it
-arrives with the merging of cases, issue 16); every other action is walked."""
+checks what happened in the database, not only the status code. "merge" (cases.merging, with its own pair of
+cases to choose) is walked by tests/cases/test_merging_views.py and tests/api/test_merging.py, committee scoping
+included; every other action is walked here."""
 
 from datetime import timedelta
 
