@@ -23,6 +23,19 @@ FORM_FIELDS = [name for name in EDITABLE_FIELDS if name != "external_id"]
 REPORTER_FIELDS = ["reporter_name", "reporter_phone", "reporter_confidential"]
 
 
+class IdsField(forms.ModelMultipleChoiceField):
+    """Several rows by id. An id past any database integer (or not a number) is an invalid choice, as Django says
+    of an unknown id, instead of an overflow in the database driver (a 500)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if selectors.as_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class CaseForm(forms.ModelForm):
     """Log or edit a case. Estates and buildings offered follow the chosen neighbourhood and estate."""
 
@@ -42,6 +55,7 @@ class CaseForm(forms.ModelForm):
     class Meta:
         model = Case
         fields = FORM_FIELDS
+        field_classes = {"assisting_departments": IdsField}
         widgets = {
             "received_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -198,7 +212,7 @@ class MoveForm(forms.Form):
     def _add_dispatch_fields(self, case):
         active = Department.objects.filter(is_active=True)
         self.fields["lead_department"] = forms.ModelChoiceField(active, label=_("主办单位"), required=False)
-        self.fields["assisting_departments"] = forms.ModelMultipleChoiceField(
+        self.fields["assisting_departments"] = IdsField(
             active, label=_("协办单位"), required=False, widget=forms.CheckboxSelectMultiple
         )
         self.fields["team"] = forms.ModelChoiceField(

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cases.forms import IdsField
 from cases.models import Category
 from methods.models import Method
 from methods.services import EDITABLE_FIELDS, REASON_LENGTH
@@ -19,6 +20,7 @@ class MethodForm(forms.ModelForm):
     class Meta:
         model = Method
         fields = EDITABLE_FIELDS
+        field_classes = {"categories": IdsField}
         widgets = {
             "categories": forms.CheckboxSelectMultiple,
             "summary": forms.Textarea(attrs={"rows": 4}),
