@@ -49,7 +49,7 @@ run: venv $(VENV)/demo-secret-key
 	@$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	@echo "==> Loading the handbook and the demo data"
 	@$(DEMO_ENV) $(PY) manage.py load_demo
-	@echo "==> Ruziniu on http://$(HOST):$(PORT)/ — logins admin, staff, handbook, committee, haifang; password ruziniu-demo (Ctrl-C stops it)"
+	@echo "==> Ruziniu on http://$(HOST):$(PORT)/ — logins admin, staff, director, huifang, handbook, committee, haifang; password ruziniu-demo (Ctrl-C stops it)"
 	@if [ -n "$$CELERY_BROKER_URL" ]; then \
 	  $(DEMO_ENV) $(VENV)/bin/celery -A governance worker --beat --loglevel=info & WORKER=$$!; \
 	  trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \

@@ -80,6 +80,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready in {time.monotonic() - started:.0f} s ({Case.objects.count()} cases). "
-                "Logins: admin, staff, handbook, committee, haifang / ruziniu-demo"
+                "Logins: admin, staff, director, huifang, handbook, committee, haifang / ruziniu-demo"
             )
         )
