@@ -27,7 +27,7 @@ def load_demo_data() -> None:
 
     from accounts import roles
 
-    for name in (roles.STAFF, roles.COMMITTEE, roles.METHOD_ADMIN):
+    for name in (roles.STAFF, roles.COMMITTEE, roles.METHOD_ADMIN, roles.VISITOR):
         Group.objects.get_or_create(name=name)
     call_command("load_demo", stdout=StringIO())
 
