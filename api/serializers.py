@@ -216,7 +216,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "reference": master.reference,
             "status": master.status,
             "status_display": master.get_status_display(),
-            "resolution": master.resolution,
+            "resolution": mask_text(master.resolution),
             "visit_result": master.visit_result,
         }
 
@@ -438,9 +438,13 @@ class ComplainantSerializer(serializers.Serializer):
     reporter_confidential = serializers.BooleanField(source="confidential")
     channel = serializers.IntegerField(source="channel_id", allow_null=True)
     received_at = serializers.DateTimeField()
-    description = serializers.CharField()
+    description = serializers.SerializerMethodField()
     visit_result = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+    def get_description(self, complainant) -> str:
+        """Their own words, numbers masked; none of a confidential resident's to whom they are hidden."""
+        return mask_text(complainant.description) if self._visible(complainant) else ""
 
     def _visible(self, complainant) -> bool:
         return not complainant.confidential or roles.is_staff_member(self.context["request"].user)

@@ -79,7 +79,9 @@ _MOBILE = re.compile(r"(?<!\d)(?:\+?86[\-\s]?)?1[3-9]\d(?:" + _SEP + r"\d){8}(?!
 _LANDLINE = re.compile(r"(?<!\d)[(（]?0\d{2,3}[)）]?" + _SEP + r"[2-9](?:" + _SEP + r"\d){6,7}(?:-\d{1,6})?(?!\d)")
 # A bare 7-8 digit number is only taken for a phone when a word such as 电话 comes just before it.
 _BARE_PHONE = re.compile(
-    r"((?:电话|手机|座机|联系方式|联系|号码|tel|Tel|TEL)[:：\s是为]{0,3})([2-9](?:" + _SEP + r"\d){6,7})(?!\d)"
+    r"((?:电话|手机|座机|联系方式|联系|号码|回电|致电|来电|拨打|回拨|tel|Tel|TEL)[:：\s是为]{0,3})([2-9](?:"
+    + _SEP
+    + r"\d){6,7})(?!\d)"
 )
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from cases.merging import complainant_add
 from cases.models import PersonalDataAccess
 from cases.personal import to_ascii_digits
 from cases.services import case_transition, case_update
@@ -92,6 +93,15 @@ def canaries(world, staff_user, other_neighbourhood, noise_category):
         reporter_name="韩墨池",
         reporter_phone="136-5555-4444",
     )
+    # A co-complainant of the first case (并单), confidential, with a number in their own words.
+    complainant_add(
+        case_id=plain.pk,
+        actor=staff_user,
+        name="祁若溪",
+        phone="135 6666 7777",
+        description="我是同楼住户，回电 62185555。",
+        confidential=True,
+    )
     everyone_inside = frozenset({"committee", "staff", "superuser"})
     return {
         "plain": (
@@ -106,6 +116,7 @@ def canaries(world, staff_user, other_neighbourhood, noise_category):
             hidden,
             Canary("窦紫萱", ("62187755", "13702244668", "62189999"), frozenset({"staff", "superuser"})),
         ),
+        "co-complainant": (plain, Canary("祁若溪", ("13566667777", "62185555"), frozenset({"staff", "superuser"}))),
         "elsewhere": (
             elsewhere,
             Canary("韩墨池", ("13655554444",), frozenset({"other_committee", "staff", "superuser"})),

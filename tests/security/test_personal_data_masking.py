@@ -53,6 +53,11 @@ def test_numbers_inside_free_text_are_masked_whatever_their_form():
     assert "，" in masked and "：" in masked  # the rest of the text is unchanged (no width folding)
 
 
+def test_a_bare_local_number_after_a_word_for_calling_is_masked():
+    for text in ("请回电 62185555", "致电62185555", "来电：62185555", "拨打 6218 5555"):
+        assert "2185555" not in mask_text(text).replace(" ", ""), text
+
+
 def test_text_without_numbers_is_unchanged():
     text = "福安大厦2号楼电梯故障，已持续3天（共两部），１楼按钮失灵。"
     assert mask_text(text) == text
