@@ -14,6 +14,7 @@ from scipy.stats import poisson
 from alerts.models import WarningKind
 from cases.models import DONE_STATUSES, Case, Complainant
 from matters.models import CaseLink, ClassStatus, LinkKind, LinkStatus
+from matters.selectors import link_components
 
 SCOPES = (
     # (scope, the case column grouped on); narrower first: a wider surge only counts if it adds cases.
@@ -116,23 +117,6 @@ def surges(at: datetime) -> list[Finding]:
     return findings
 
 
-def _components(pairs) -> list[set[int]]:
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent[root(a)] = root(b)
-    groups: dict[int, set[int]] = defaultdict(set)
-    for x in parent:
-        groups[root(x)].add(x)
-    return list(groups.values())
-
-
 def _resident(row) -> str:
     """Who called: the phone's key, else the name, else the case itself (an anonymous caller counts once)."""
     case_id, phone, name = row[0], row[1], row[2]
@@ -162,7 +146,7 @@ def many_residents(at: datetime) -> list[Finding]:
         callers[case_id].append((f"co:{case_id}:{len(callers[case_id])}", phone, name))
     pairs = [*links.iterator(), *merged.iterator(), *((case_id, case_id) for case_id in callers)]
     wanted_size = settings.ALERTS_MANY_RESIDENTS
-    groups = [g for g in _components(pairs) if len(g) + sum(len(callers[pk]) for pk in g) >= wanted_size]
+    groups = [g for g in link_components(pairs) if len(g) + sum(len(callers[pk]) for pk in g) >= wanted_size]
     if not groups:
         return []
     wanted = set().union(*groups)

@@ -19,8 +19,6 @@ PERSONAL_FIELDS = frozenset({"reporter_name", "reporter_phone"})
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^(0\d{2,3}-?)?[2-9]\d{6,7}(-\d{1,6})?$")
 _AREA = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))-?")
-# Separators people type inside a number: spaces (also full-width and no-break), dashes, dots, brackets.
-_SEPARATORS = re.compile(r"[\s\u3000\u00a0()（）.\-－—]")
 
 
 def to_ascii_digits(text: str) -> str:

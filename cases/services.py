@@ -299,12 +299,6 @@ def case_transition(
     from cases.merging import check_move  # merging builds on this module: imported here, not at the top
 
     if action == "visit":
-        # A merged case's visit is its master's, and the refusal names it. Whether the person may visit at all is
-        # cases.visits' to say (no actor: the resident online), so a case they cannot see is left to it.
-        visible = Case.objects.all() if actor is None else Case.objects.visible_to(actor)
-        target = visible.filter(pk=case_id).first()
-        if target is not None:
-            check_move(target, action)
         outcome = visits.case_visit(
             case_id=case_id,
             actor=actor,

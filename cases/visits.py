@@ -100,6 +100,7 @@ def case_visit(
 
     `actor` None is the resident answering online (channel "online"); anyone else is checked against the
     permission matrix, which refuses the case's own handlers while visits must be independent."""
+    from cases.merging import check_move
     from cases.services import CaseError, IllegalMove, NotPermitted, _log, _visible_for_update
 
     channel = _channel(channel)
@@ -107,8 +108,10 @@ def case_visit(
         if channel != VisitChannel.ONLINE:
             raise NotPermitted(_("只有线上回访可以由居民本人填写。"))
         case = Case.objects.select_for_update().get(pk=case_id)
+        check_move(case, "visit")  # a merged case's visit is its master's: the refusal names it
     else:
         case = _visible_for_update(case_id, actor)
+        check_move(case, "visit")
         permissions.check(actor, "visit", case)
     if case.status != Status.RESOLVED:
         status = case.get_status_display()

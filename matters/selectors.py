@@ -1,6 +1,7 @@
 """Reads of the matters app that cross permissions and relations."""
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
@@ -162,6 +163,24 @@ def ranked_classes(user, *, include_dismissed: bool = False) -> list[MatterClass
     return sorted(qs, key=lambda c: (-c.growth, -c.size, -c.pk))
 
 
+def link_components(pairs) -> list[set[int]]:
+    """The connected groups of case ids that `pairs` (a, b) join (union-find with path halving)."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    groups: dict[int, set[int]] = defaultdict(set)
+    for x in parent:
+        groups[root(x)].add(x)
+    return list(groups.values())
+
+
 def same_matter_groups(members: list[Case]) -> list[list[Case]]:
     """The open members joined by same-matter links (not rejected): each group one matter, ready to be merged into
     one work order (并单); the earliest received first."""
@@ -171,19 +190,8 @@ def same_matter_groups(members: list[Case]) -> list[list[Case]]:
         .exclude(status=LinkStatus.REJECTED)
         .values_list("case_a_id", "case_b_id")
     )
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent[root(a)] = root(b)
-    groups: dict[int, list[Case]] = {}
-    for pk in parent:
-        groups.setdefault(root(pk), []).append(open_members[pk])
-    ordered = [sorted(group, key=lambda c: (c.received_at, c.pk)) for group in groups.values() if len(group) > 1]
+    groups = [[open_members[pk] for pk in group] for group in link_components(pairs)]
+    ordered = [sorted(group, key=lambda c: (c.received_at, c.pk)) for group in groups if len(group) > 1]
     return sorted(ordered, key=lambda group: group[0].received_at)
 
 

@@ -7,15 +7,7 @@ from django.utils import timezone
 
 from cases import hooks
 from cases.models import Case, CaseEvent, ExtensionRequest, PersonalDataAccess, Status
-from cases.personal import (  # noqa: F401 (ID_REMOVED, PHONE_REMOVED: the markers anonymisation leaves)
-    ID_REMOVED,
-    PERSONAL_FIELDS,
-    PHONE_REMOVED,
-    REMOVED,
-    contains_numbers,
-    mask_phone,
-    scrub_numbers,
-)
+from cases.personal import PERSONAL_FIELDS, REMOVED, contains_numbers, mask_phone, scrub_numbers
 from cases.services import case_transition
 
 NOTE = "已按个人信息保护规定清除诉求人个人信息（姓名、电话、证件号），案件及统计数据保留。"

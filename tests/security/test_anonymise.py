@@ -6,8 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cases.models import Case, CaseEvent, EventKind, Status
+from cases.personal import ID_REMOVED, PHONE_REMOVED, scrub_numbers
 from cases.services import case_update
-from ops.privacy import ID_REMOVED, NOTE, PHONE_REMOVED, scrub_numbers
+from ops.privacy import NOTE
 from tests.security.conftest import local
 
 DESCRIPTION = (
