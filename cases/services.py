@@ -125,11 +125,16 @@ def _log(
     )
 
 
+def _locked_counter(year: int) -> CaseCounter:
+    """The counter row of `year`, made if missing and locked until the transaction ends: creations queue on it."""
+    CaseCounter.objects.bulk_create([CaseCounter(year=year)], ignore_conflicts=True)
+    return CaseCounter.objects.select_for_update().get(year=year)
+
+
 def _next_reference(year: int) -> str:
     """Hand out the next number of `year`. The counter row stays locked until the case is saved,
     so numbers are unique and, because a rollback returns the number, gap-free."""
-    CaseCounter.objects.bulk_create([CaseCounter(year=year)], ignore_conflicts=True)
-    counter = CaseCounter.objects.select_for_update().get(year=year)
+    counter = _locked_counter(year)
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{counter.last:06d}"
@@ -189,8 +194,7 @@ def case_create(*, actor, data: dict, at: datetime | None = None, intake_key=Non
         # Creations queue on the year's counter row (_next_reference): the second of two concurrent submissions
         # takes it only after the first committed, and finds its case here.
         year = timezone.localtime(data.get("received_at") or timezone.now()).year
-        CaseCounter.objects.bulk_create([CaseCounter(year=year)], ignore_conflicts=True)
-        list(CaseCounter.objects.select_for_update().filter(year=year))
+        _locked_counter(year)
         existing = Case.objects.visible_to(actor).filter(intake_key=intake_key).first()
         if existing is not None:
             return existing
