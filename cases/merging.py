@@ -142,7 +142,7 @@ def case_merge(*, case_id: int, into_id: int, actor, note: str) -> Case:
         )
     if master.status not in OPEN_STATUSES:
         raise IllegalMove(
-            _("主案件 %(master)s 已%(status)s，不能并入。")
+            _("主案件 %(master)s 状态为“%(status)s”，不能并入。")
             % {"master": master.reference, "status": master.get_status_display()},
             field="into",
         )
