@@ -8,7 +8,7 @@ cases as members, plus the contract's scene: six cases of one category at a new 
 Then it runs each rule, the whole detector (which records the warnings), the detector again (idempotent: nothing
 new), and the reminder pass.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ruziniu_warnbench .venv/bin/python bench/warnings.py --n 100000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ruziniu_warnbench .venv/bin/python bench/alerts.py --n 100000
 
 The database is migrated first; seeding is skipped when it already holds exactly N bench cases (--reseed forces
 it). Use a database of its own: reseeding empties the case table.
