@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+os.environ.setdefault("DATABASE_PARALLEL_WORKERS", "0")  # as in a web process (deploy/gunicorn.conf.py)
 
 import django
 
@@ -152,6 +153,62 @@ def seed(n: int, rng: random.Random) -> int:
     return added
 
 
+def long_timeline_case(events: int) -> Case:
+    """A case worked through the services until its timeline has `events` lines: dispatched, accepted, started,
+    then notes, reminders, supervision and edits in turn (made once, found again by its external id)."""
+    from cases import services
+
+    key = f"bench-timeline-{events}"
+    case = Case.objects.filter(external_id=key).first()
+    if case is not None:
+        return case
+    actor = staff_user()
+    estate = Estate.objects.select_related("neighbourhood").order_by("pk").first()
+    data = {
+        "title": f"{estate.name}电梯频繁停运",
+        "description": f"{estate.name}电梯频繁停运，已经反映过好几次，一直没有解决。",
+        "category": Category.objects.get(name="电梯"),
+        "channel": Channel.objects.order_by("pk").first(),
+        "request_type": RequestType.objects.order_by("pk").first(),
+        "received_at": timezone.now() - timedelta(days=3),
+        "reporter_name": "王先生",
+        "reporter_phone": "13900000000",
+        "neighbourhood": estate.neighbourhood,
+        "estate": estate,
+        "external_id": key,
+    }
+    case = services.case_create(actor=actor, data=data)
+    services.case_transition(
+        case_id=case.pk,
+        actor=actor,
+        action="dispatch",
+        assignee=actor,
+        lead_department=Department.objects.order_by("pk").first(),
+    )
+    services.case_transition(case_id=case.pk, actor=actor, action="accept")
+    services.case_transition(case_id=case.pk, actor=actor, action="start")
+    turn = 0
+    while case.events.count() < events:
+        turn += 1
+        if turn % 4 == 0:
+            case.refresh_from_db()
+            services.case_update(
+                case_id=case.pk,
+                actor=actor,
+                expected_version=case.version,
+                data={"address": f"{turn}号门口", "reporter_phone": f"1390000{turn:04d}"},
+            )
+        else:
+            action = ("note", "remind", "supervise")[turn % 3]
+            services.case_transition(
+                case_id=case.pk,
+                actor=actor,
+                action=action,
+                note=f"第{turn}次跟进：已联系物业，回电 1390000{turn:04d}。",
+            )
+    return case
+
+
 def staff_user() -> User:
     user, made = User.objects.get_or_create(username="bench-staff", defaults={"last_name": "bench"})
     if made:
@@ -234,6 +291,8 @@ def main() -> None:
     print(f"load average at start: {load:.1f} on {os.cpu_count()} cores (DEBUG={settings.DEBUG})")
     print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'SQL ms':>8} {'CPU ms':>8} {'queries':>8}")
     details = [reverse("cases:detail", args=[pk]) for pk in ids]
+    short, long = (reverse("cases:detail", args=[long_timeline_case(n).pk]) for n in (5, 50))
+    pages += [("detail, 5-line timeline", short), ("detail, 50-line timeline", long)]
     for label, urls in [*((label, [url]) for label, url in pages), ("detail (50 cases in turn)", details)]:
         p50, p95, sql, cpu, queries = measure(urls, client, args.repeat)
         print(f"{label:32} {p50:8.1f} {p95:8.1f} {sql:8.1f} {cpu:8.1f} {queries:>8}")

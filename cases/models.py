@@ -263,15 +263,20 @@ class CaseQuerySet(models.QuerySet):
         for word in words:
             found = Q(title__icontains=word) | Q(description__icontains=word)
             if REFERENCE_SHAPE.match(word):
+                # The number itself, or a text that quotes it: each side through its own index (BitmapOr), where
+                # a LIKE alone read every case.
+                if indexed:
+                    found = Q(_bigrams__contains=sorted(bigrams(word))) & found
                 found |= Q(reference=word.upper())
             elif indexed and len(word) >= 2:
                 pairs.update(bigrams(word))
                 if len(word) == 2:
                     continue  # containing the one pair is containing the word: no LIKE needed
             query &= found
-        matches = self.filter(query)
+        matches = self.alias(_bigrams=CaseBigrams()) if indexed else self
         if pairs:
-            matches = self.alias(_bigrams=CaseBigrams()).filter(_bigrams__contains=sorted(pairs)).filter(query)
+            matches = matches.filter(_bigrams__contains=sorted(pairs))
+        matches = matches.filter(query)
         if not words:
             return matches
         return matches.annotate(search_rank=relevance(text, words)).order_by("-search_rank", "-received_at")

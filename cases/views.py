@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
-from cases import exports, merging_views, permissions, selectors, services, visits
+from cases import exports, merging_views, paging, permissions, selectors, services, visits
 from cases.filters import MAIN_FILTERS, CaseFilter
 from cases.forms import CaseForm, ExtensionDecideForm, ExtensionRequestForm, MoveForm
 from cases.models import Status
@@ -30,7 +30,9 @@ def _require_desk_role(user) -> None:
 @require_GET
 def case_list(request):
     case_filter = CaseFilter(request.GET, request=request)
-    page = Paginator(case_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    search_text = (case_filter.form.cleaned_data.get("q") or "") if case_filter.is_valid() else ""
+    paginator = paging.CasePaginator(case_filter.qs, PAGE_SIZE, search_text=search_text)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     form = case_filter.form

@@ -17,6 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project r
 from governance.env import env_int, env_str
 
 # HOST/PORT as in the Makefile; the systemd unit and the load benchmark pass --bind, which wins.
+# Pages read a few rows each: no parallel query plans in web processes (see DATABASE_PARALLEL_WORKERS in settings).
+os.environ.setdefault("DATABASE_PARALLEL_WORKERS", "0")
+
 bind = f"{env_str('HOST', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1)}"
 workers = env_int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1, minimum=1)
 worker_class = "sync"

@@ -97,8 +97,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a real worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db{TEST_DATABASE_NAME}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-elif TEST_DATABASE_NAME:
-    DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
+else:
+    # No JIT: the planner's cost of a word search over the bigram index passes jit_above_cost, and compiling
+    # the plan took 175 of a search's 181 ms at 100,000 cases — web pages run short queries, where JIT never pays.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    # Web processes (deploy/gunicorn.conf.py sets 0) run pages of 25 rows: starting parallel workers for them cost
+    # more than it saved (20 of a search's 26 ms) and took the second core from the next request.
+    parallel = env_int("DATABASE_PARALLEL_WORKERS", -1, minimum=-1)
+    if parallel >= 0:
+        options["options"] += f" -c max_parallel_workers_per_gather={parallel}"
+    if TEST_DATABASE_NAME:
+        DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

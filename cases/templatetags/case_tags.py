@@ -245,3 +245,12 @@ def change_value(change, which: str) -> str:
     if value and (field.choices or isinstance(field, db_models.BooleanField)):
         return _(value)
     return value
+
+
+@register.filter
+def about(number: int) -> str:
+    """An estimated total as a person would say it: two significant digits, thousands grouped (12,000)."""
+    number = int(number or 0)
+    digits = len(str(number))
+    rounded = round(number, -max(0, digits - 2))
+    return f"{rounded:,}"
