@@ -430,6 +430,14 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["neighbourhood", "-received_at"], name="case_hood_received"),
+            # A neighbourhood's cases of one category, newest first, with the status to filter on in the index:
+            # the committee's usual list. At 1,000,000 cases the bitmaps of the three single-column indexes took
+            # 75 ms to intersect; this reads the few hundred entries the page needs.
+            models.Index(
+                fields=["neighbourhood", "category", "-received_at", "-id"],
+                include=["status"],
+                name="case_hood_category_received",
+            ),
             models.Index(fields=["category", "-received_at"], name="case_category_received"),
             models.Index(fields=["-received_at", "-id"], name="case_received"),
             # The list sorts by these (either direction, id breaks ties) and filters resolved-date ranges.
