@@ -713,8 +713,11 @@ def _add_terms(increments: dict[str, int]) -> tuple[dict[str, int], dict[str, in
     ids, dfs = {}, {}
     if not names:
         return ids, dfs
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and min(increments.values()) > 0:
         # One upsert a chunk (create, lock, add, read back) instead of the ORM's four statements with IN lists.
+        # Only when every count grows (indexing new cases): the row it would insert holds GREATEST(n, 0), so a
+        # decrement there was lost (an edited case's dropped tokens and names kept their counts); an edit takes
+        # the statements below, which lock the same rows in the same order.
         table = connection.ops.quote_name(Term._meta.db_table)
         with connection.cursor() as cursor:
             for start in range(0, len(names), 50_000):
