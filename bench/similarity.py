@@ -177,7 +177,9 @@ def evaluate(path: Path) -> None:
     print(f"tokenised and weighed in {time.perf_counter() - started:.1f}s\n")
     # The product shows two lists. Same class: the place-free text alone. Same matter: the same candidates,
     # re-ranked with the bonus matters.similarity.judge gives two cases whose texts name the same place.
-    from matters.similarity import TEXT_PLACE_BONUS, shares_place
+    from matters.similarity import TEXT_PLACE_BONUS, place_relation
+
+    frequencies = name_frequencies(places)
 
     def same_matter_ranker(vectors):
         top60 = ranker(vectors)
@@ -185,7 +187,8 @@ def evaluate(path: Path) -> None:
         def top(i, k=5):
             candidates = top60(i, 60)
             score = {j: text.cosine(vectors[i], vectors[j]) for j in candidates}
-            bonus = {j: TEXT_PLACE_BONUS * ((shares_place(places[i], places[j]) or 0) >= 1) for j in candidates}
+            relation = {j: place_relation(places[i], places[j], frequencies, len(places)) for j in candidates}
+            bonus = {j: TEXT_PLACE_BONUS * relation[j][1] * ((relation[j][0] or 0) >= 1) for j in candidates}
             return sorted(candidates, key=lambda j: (-(score[j] + bonus[j]), j))[:k]
 
         return top
@@ -214,6 +217,13 @@ def evaluate(path: Path) -> None:
     organisers_labels(path.parent / "messages_labelled.csv")
 
 
+def name_frequencies(places: list[set[str]]) -> dict[str, int]:
+    """The document frequency of each name over the messages, as the index counts it (similarity.name_term)."""
+    from matters.similarity import name_term
+
+    return Counter(name_term(name) for names in places for name in names)
+
+
 def linked_lists(vectors, rows: list[dict], categories: list | None = None):
     """What the product shows for imported messages (no estate, no address, no category unless given): each
     message's CANDIDATES best texts judged by similarity.relate() with the place names of their texts, kept by
@@ -224,6 +234,7 @@ def linked_lists(vectors, rows: list[dict], categories: list | None = None):
 
     top = ranker(vectors)
     names = [set(text.place_keys(r["subject"], r["body"])) for r in rows]
+    frequencies = name_frequencies(names)
     facts = [
         similarity.Facts(i + 1, None if categories is None else categories[i], "", None, None, "", "", None)
         for i in range(len(rows))
@@ -232,9 +243,14 @@ def linked_lists(vectors, rows: list[dict], categories: list | None = None):
     for i in range(len(rows)):
         others = top(i, similarity.CANDIDATES)
         cosines = [text.cosine(vectors[i], vectors[j]) for j in others]
-        codes = similarity.place_codes([similarity.shares_place(names[i], names[j]) for j in others])
+        compared = [similarity.place_relation(names[i], names[j], frequencies, len(rows)) for j in others]
+        codes = similarity.place_codes([code for code, _ in compared])
         relations = similarity.relate(
-            similarity.Columns.of([facts[i]]), similarity.Columns.of([facts[j] for j in others]), cosines, codes
+            similarity.Columns.of([facts[i]]),
+            similarity.Columns.of([facts[j] for j in others]),
+            cosines,
+            codes,
+            [rarity for _, rarity in compared],
         )
         kept = similarity.best(np.zeros(len(others), np.int64), np.array(others, np.int64), relations).tolist()
         matter_lists.append([others[p] for p in kept if relations.kind[p] == similarity.SAME_MATTER][:5])

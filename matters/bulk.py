@@ -109,12 +109,14 @@ class Registry:
     at_place: dict[tuple, list[int]]  # ("estate", id) or ("address", neighbourhood, address) → open, newest first
     places: dict[int, set[str]]  # the place keys of the cases with neither estate nor address
     neighbourhoods: dict[int, int | None]
+    frequencies: dict[str, int]  # name term → document frequency (similarity.name_frequencies)
+    documents: int  # the index's case count, for the names' rarity
 
-    def same_text_place(self, pk: int, other: int) -> bool | None:
-        """similarity.shares_place of two cases' place keys (only cases with neither estate nor address have
+    def same_text_place(self, pk: int, other: int) -> tuple[int | None, float]:
+        """similarity.place_relation of two cases' place keys (only cases with neither estate nor address have
         some; no empty sets are made for the rest)."""
         places = self.places
-        return similarity.shares_place(places.get(pk, ()), places.get(other, ())) if places else None
+        return similarity.place_relation(places.get(pk, ()), places.get(other, ()), self.frequencies, self.documents)
 
     def columns(self, ids: np.ndarray) -> similarity.Columns:
         """The facts of these cases as columns (similarity.relate); a case the registry lacks gets empty facts."""
@@ -156,7 +158,15 @@ def load_registry() -> Registry:
             open_ids.append(pk)
     placeless = CaseSignature.objects.filter(case__estate__isnull=True, case__address="")
     places = {pk: set(keys) for pk, keys in placeless.values_list("case_id", "places").iterator(10_000)}
-    registry = Registry(facts=facts, at_place=at_place, places=places, neighbourhoods=neighbourhoods)
+    names = Term.objects.filter(text__startswith=similarity.NAME_PREFIX).values_list("text", "df")
+    registry = Registry(
+        facts=facts,
+        at_place=at_place,
+        places=places,
+        neighbourhoods=neighbourhoods,
+        frequencies=dict(names.iterator(50_000)),
+        documents=similarity.indexed_count(),
+    )
     for pk in open_ids:  # newest first
         key = registry.place(pk)
         if key is not None:
@@ -274,9 +284,12 @@ def links_of(case_ids: list[int]) -> list[tuple]:
         mine_ids, other_ids = index.ids[mine_rows], index.ids[other_rows]
         mine_list, other_list = mine_ids.tolist(), other_ids.tolist()
         places = np.full(len(mine_list), -1, np.int8)  # the texts' places count only for cases without one
+        rarity = np.zeros(len(mine_list))
         if registry.places:
-            places = similarity.place_codes(map(registry.same_text_place, mine_list, other_list))
-        relations = similarity.relate(columns.take(mine_rows), columns.take(other_rows), cosines, places)
+            compared = list(map(registry.same_text_place, mine_list, other_list))
+            places = similarity.place_codes([code for code, _rarity in compared])
+            rarity = np.array([value for _code, value in compared], np.float64)
+        relations = similarity.relate(columns.take(mine_rows), columns.take(other_rows), cosines, places, rarity)
         for pair in similarity.best(mine_ids, other_ids, relations).tolist():
             pk, other = mine_list[pair], other_list[pair]
             a, b = min(pk, other), max(pk, other)

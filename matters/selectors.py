@@ -93,6 +93,10 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
         .filter(pk__in=set(ids))
         .select_related("category__parent", "estate", "building", "signature")
     )
+    candidates = list(candidates)
+    signatures = [getattr(other, "signature", None) for other in candidates]
+    frequencies = similarity.name_frequencies([places, *(set(getattr(s, "places", None) or []) for s in signatures)])
+    documents = similarity.indexed_count()
     found, mine = [], similarity.Facts.of(draft)
     # Issue 16: before a place is chosen, a case is judged as if the draft were at its place, so the warning
     # shows while the clerk types the title and description (the neighbourhood, when chosen, still counts).
@@ -101,11 +105,11 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
         other_vector = getattr(getattr(other, "signature", None), "vector", None) or {}
         score = text.cosine(vector, other_vector)
         other_places = set(getattr(getattr(other, "signature", None), "places", None) or [])
-        same_place = similarity.shares_place(places, other_places)
+        same_place, rarity = similarity.place_relation(places, other_places, frequencies, documents)
         facts = similarity.Facts.of(other)
         assumed = unplaced and draft.neighbourhood_id in (None, other.neighbourhood_id)
         here = replace(mine, estate_id=facts.estate_id, address=facts.address) if assumed else mine
-        match = similarity.judge(here, facts, score, text.shared_terms(vector, other_vector), same_place)
+        match = similarity.judge(here, facts, score, text.shared_terms(vector, other_vector), same_place, rarity)
         if match and match.kind == LinkKind.SAME_MATTER:
             reasons = (
                 [*match.reasons, _("地点待确认")] if assumed and (facts.estate_id or facts.address) else match.reasons
@@ -119,12 +123,12 @@ def _draft_vector(draft: Case) -> tuple[dict[str, float], set[str]]:
     from matters.models import IndexStats, Term
 
     names = text.registry_place_names()
-    bag = text.tokens(draft.title, draft.description, names)
+    bag, keys = text.read(draft.title, draft.description, names)
     if not bag:
         return {}, set()
     dfs = dict(Term.objects.filter(text__in=set(bag)).values_list("text", "df"))
     documents = IndexStats.objects.filter(pk=1).values_list("documents", flat=True).first() or 0
-    return text.weigh(bag, dfs, documents), set(text.place_keys(draft.title, draft.description, names))
+    return text.weigh(bag, dfs, documents), set(keys)
 
 
 # --- classes -------------------------------------------------------------------------------------

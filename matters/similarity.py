@@ -8,6 +8,7 @@ are added; only those few candidates' vectors are loaded and scored exactly.
 import contextlib
 import functools
 import io
+import math
 import os
 from dataclasses import dataclass, field, fields
 
@@ -49,6 +50,12 @@ MATTER_TEXT = 0.20
 MATTER_TEXT_OTHER_CATEGORY = 0.40
 MATTER_TEXT_SAME_CATEGORY = 0.08
 MATTER_TEXT_NO_PLACE = 0.55
+# Texts sharing only an area (a road, a town, a district's lake) or a generically named organisation (经济学院)
+# need more text in common than texts sharing an estate or a named organisation: many different problems lie
+# along one road. And the commoner the shared name, the more text: COMMON_NAME_TEXT more for the commonest
+# (name_rarity 0), none for one only these two texts name.
+MATTER_TEXT_AREA = 0.40
+COMMON_NAME_TEXT = 0.15
 CLASS_TEXT = 0.45
 CLASS_TEXT_SAME_CATEGORY = 0.12
 TEXT_PLACE_BONUS = 0.5  # measured: bench/similarity.py ranks the same-matter list this way
@@ -100,10 +107,13 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
         return signature, False
 
     places = text.registry_place_names()
-    bag = text.tokens(case.title, case.description, places)
+    bag, keys = text.read(case.title, case.description, places)
     new_terms, old_terms = set(bag), set(signature.vector)
     added, removed = new_terms - old_terms, old_terms - new_terms
-    terms, dfs = _add_terms({**dict.fromkeys(added, 1), **dict.fromkeys(removed, -1)})
+    new_names, old_names = set(map(name_term, keys)), set(map(name_term, signature.places or ()))
+    increments = {**dict.fromkeys(added, 1), **dict.fromkeys(removed, -1)}
+    increments.update({**dict.fromkeys(new_names - old_names, 1), **dict.fromkeys(old_names - new_names, -1)})
+    terms, dfs = _add_terms(increments)
     unchanged = new_terms - added
     if unchanged:
         for token, pk, df in Term.objects.filter(text__in=unchanged).values_list("text", "id", "df"):
@@ -118,7 +128,7 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
         [Posting(term_id=terms[t], case_id=case.pk, weight=w) for t, w in vector.items()], batch_size=500
     )
     signature.content_hash, signature.vector, signature.computed_at = digest, vector, now
-    signature.places = text.place_keys(case.title, case.description, places)
+    signature.places = keys
     signature.save()
     if first_time:
         _count_documents(1)
@@ -335,12 +345,16 @@ class Relations:
         return Match(other_id, KINDS[kind], score, reasons, similarity)
 
 
-def relate(mine: Columns, other: Columns, similarity, same_text_place: np.ndarray) -> Relations:
+def relate(
+    mine: Columns, other: Columns, similarity, same_text_place: np.ndarray, name_rarity: np.ndarray | None = None
+) -> Relations:
     """Decide for pairs of cases (mine[i], other[i]) with text cosine similarity[i] whether each is the same
     matter, the same class of matter, or neither, and score it. `same_text_place`: whether their texts name the
-    same place (place_codes()); it counts only for cases without an estate or address. One set of rules for a
-    pair (judge()) and for a hundred thousand (matters.bulk), on numpy arrays."""
+    same place (place_codes()); it counts only for cases without an estate or address; `name_rarity`: how rare
+    the name they share is (place_relation(); 1 when not given). One set of rules for a pair (judge()) and for
+    a hundred thousand (matters.bulk), on numpy arrays."""
     similarity = np.asarray(similarity, np.float64)
+    rarity = np.ones(len(similarity)) if name_rarity is None else np.asarray(name_rarity, np.float64)
     has_estate, has_address, has_building = mine.estate != 0, mine.address.astype(bool), mine.building != 0
     same_building = has_building & (mine.building == other.building)
     same_estate = has_estate & (mine.estate == other.estate)
@@ -352,13 +366,16 @@ def relate(mine: Columns, other: Columns, similarity, same_text_place: np.ndarra
     # Unknown ages are NaN, and no comparison with NaN holds.
     alike = (np.abs(mine.age - other.age) <= ELEVATOR_AGE_TOLERANCE) & (mine.housing == other.housing)
     alike &= ~same_building
-    score = similarity + 0.15 * same_category + 0.1 * same_building + 0.05 * alike + TEXT_PLACE_BONUS * text_place
+    place_bonus = TEXT_PLACE_BONUS * rarity * text_place
+    score = similarity + 0.15 * same_category + 0.1 * same_building + 0.05 * alike + place_bonus
     at_same_place = (same_building | same_estate | same_address) & ~other_building
     near_duplicate = (similarity >= MATTER_TEXT_NO_PLACE) & (same_text_place != 0)
     place_matter = (similarity >= MATTER_TEXT_OTHER_CATEGORY) | (
         same_category & (similarity >= MATTER_TEXT_SAME_CATEGORY)
     )
-    text_matter = near_duplicate | (text_place & (similarity >= MATTER_TEXT))
+    # A shared estate or named organisation, else an area: the rarer the name, the less text it needs.
+    needed = np.where(same_text_place == 2, MATTER_TEXT, MATTER_TEXT_AREA) + COMMON_NAME_TEXT * (1 - rarity)
+    text_matter = near_duplicate | (text_place & (similarity >= needed - 1e-12))
     matter = (at_same_place & place_matter) | (no_places & text_matter)
     in_class = (similarity >= CLASS_TEXT) | (same_category & (similarity >= CLASS_TEXT_SAME_CATEGORY))
     return Relations(
@@ -379,12 +396,15 @@ def judge(
     other: Facts,
     similarity: float,
     shared: list[str] = (),
-    same_text_place: bool | None = None,
+    same_text_place: int | None = None,
+    name_rarity: float = 1.0,
 ) -> Match | None:
     """Decide whether two cases are the same matter, the same class of matter, or neither, and say why.
-    `same_text_place`: their texts name the same place (True), different places
-    (False), or one names none (None); it counts only for cases without an estate or address."""
-    relations = relate(Columns.of([case]), Columns.of([other]), [similarity], place_codes([same_text_place]))
+    `same_text_place`: how the names their texts mention compare (shares_place()), with the rarity of the name
+    they share (place_relation()); it counts only for cases without an estate or address."""
+    relations = relate(
+        Columns.of([case]), Columns.of([other]), [similarity], place_codes([same_text_place]), [name_rarity]
+    )
     return relations.match(0, case, other.id, shared)
 
 
@@ -403,6 +423,43 @@ def group_ranks(groups: np.ndarray) -> np.ndarray:
     """Each entry's position within its run of equal values (`groups` sorted, so that equal ones are adjacent)."""
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     return np.arange(len(groups)) - np.repeat(starts, np.diff(np.r_[starts, len(groups)]))
+
+
+# A place name's document frequency is kept in the index as a term of its own, NAME_PREFIX + the name (no text
+# token holds a colon), so that each path reads the same count. Below NAME_DOCUMENTS documents an index says
+# little about how common a name is: it counts as that many.
+NAME_PREFIX = "名:"
+NAME_DOCUMENTS = 1000
+
+
+def name_term(name: str) -> str:
+    return (NAME_PREFIX + name)[:40]
+
+
+def name_rarity(df: int, documents: int) -> float:
+    """How rare a name is, from 1 (one case names it) towards 0 (every case does): its IDF over the cases' names,
+    scaled to the largest IDF of the index."""
+    documents = max(documents, NAME_DOCUMENTS)
+    return min(1.0, max(0.0, math.log((documents + 1) / (max(df, 1) + 1)) / math.log((documents + 1) / 2)))
+
+
+def name_frequencies(name_sets) -> dict[str, int]:
+    """The document frequency of every name in these sets, by name_term()."""
+    wanted = sorted({name_term(name) for names in name_sets for name in names})
+    found = {}
+    for start in range(0, len(wanted), 5000):
+        found.update(Term.objects.filter(text__in=wanted[start : start + 5000]).values_list("text", "df"))
+    return found
+
+
+def place_relation(mine, theirs, frequencies: dict[str, int], documents: int) -> tuple[int | None, float]:
+    """How the names two texts mention compare (shares_place) and the rarity of the rarest name they share
+    (name_rarity; 0 when they share none)."""
+    code, names = text.compare_names(mine, theirs)
+    if code < 0:
+        return None, 0.0
+    rarity = max((name_rarity(frequencies.get(name_term(n), 1), documents) for n in names), default=0.0)
+    return code, rarity
 
 
 def shares_place(mine: set[str], theirs: set[str]) -> int | None:
@@ -437,10 +494,13 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     if not near:
         return []
     missing = [pk for pk in near if pk not in vectors]
+    frequencies, documents = {}, 0
     if places and not (case.estate_id or case.address):
         # The places the texts name count only between two cases without an estate or address (relate()), and
         # only when this one's text names some.
         other_places.update(CaseSignature.objects.filter(case_id__in=missing).values_list("case_id", "places"))
+        frequencies = name_frequencies([places, *(other_places.get(pk, ()) for pk in near)])
+        documents = indexed_count()
     places = set(places)
     mine = Facts.of(case)
     # Only the fields relate() reads of the other cases, as rows (not their long descriptions, nor model objects).
@@ -453,11 +513,13 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     if not others:
         return []
     other_ids = np.array([other.id for other in others], np.int64)
+    compared = [place_relation(places, set(other_places.get(other.id, ())), frequencies, documents) for other in others]
     relations = relate(
         Columns.of([mine]),  # one row: numpy pairs it with every other case
         Columns.of(others),
         [similarities[other.id] for other in others],
-        place_codes([shares_place(places, set(other_places.get(other.id, ()))) for other in others]),
+        place_codes([code for code, _rarity in compared]),
+        [rarity for _code, rarity in compared],
     )
     kept = best(np.zeros(len(others), np.int64), other_ids, relations).tolist()
     # Explain only what is kept: the shared words and the reasons cost more than the decision.
@@ -532,6 +594,9 @@ def signatures_bulk(cases: list[Case], *, clear: bool = True) -> int:
     for bag in bags.values():
         for token in set(bag):
             increments[token] = increments.get(token, 0) + 1
+    for _bag, keys in read.values():  # the names' document frequencies (name_rarity)
+        for name in set(map(name_term, keys)):
+            increments[name] = increments.get(name, 0) + 1
     ids, dfs = _add_terms(increments)
     documents = indexed_count() + len(cases)
     now = timezone.now()
@@ -570,7 +635,7 @@ def read_texts(texts: list[tuple[str, str]], places: list[str]) -> list[tuple[li
 
 def _read_texts(texts: list[tuple[str, str]]) -> list[tuple[list[str], list[str]]]:
     places = parallel.shared["places"]
-    return [(text.tokens(title, body, places), text.place_keys(title, body, places)) for title, body in texts]
+    return [text.read(title, body, places) for title, body in texts]
 
 
 # From this many never-indexed cases on, when they also outnumber the indexed ones (a first big import), bulk
@@ -648,8 +713,11 @@ def _add_terms(increments: dict[str, int]) -> tuple[dict[str, int], dict[str, in
     ids, dfs = {}, {}
     if not names:
         return ids, dfs
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and min(increments.values()) > 0:
         # One upsert a chunk (create, lock, add, read back) instead of the ORM's four statements with IN lists.
+        # Only when every count grows (indexing new cases): the row it would insert holds GREATEST(n, 0), so a
+        # decrement there was lost (an edited case's dropped tokens and names kept their counts); an edit takes
+        # the statements below, which lock the same rows in the same order.
         table = connection.ops.quote_name(Term._meta.db_table)
         with connection.cursor() as cursor:
             for start in range(0, len(names), 50_000):

@@ -187,7 +187,7 @@ def strip_places(text: str, names: list[str]) -> str:
 ESTATE_ENDINGS = "小区|花园|家园|新城|之城|公寓|大厦|新村|新苑|苑|国际|广场|华府|庭院|山庄|公馆|名城|府邸|城"
 ORG_ENDINGS = (
     "学院|大学|中学|小学|学校|幼儿园|医院|卫生院|公司|集团|银行|酒店|宾馆|商场|超市|市场|项目|工厂|驿站|会所|"
-    "酒吧|网吧|棋牌室|麻将馆|搅拌站|加油站|物业|4S店"
+    "酒吧|网吧|棋牌室|麻将馆|搅拌站|加油站|物业|4S店|驾校"
 )
 AREA_ENDINGS = "街道|大道|路|街|巷|湖|镇|乡|桥"
 _ENDINGS = re.compile(rf"(?:{ESTATE_ENDINGS}|{ORG_ENDINGS}|{AREA_ENDINGS})")
@@ -257,6 +257,7 @@ def _frequency(word: str) -> int:
 _LATIN_AND_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+@functools.lru_cache(maxsize=65536)
 def _common_stem(stem: str) -> bool:
     """A name whose distinctive part is one common word names a kind of place, not a place (职业学院, 口腔医院,
     人民医院, 实验学校); a proper name (丽发, 中海, 伊景园) is rare or not a word at all."""
@@ -285,7 +286,6 @@ def _trim_name(found: str) -> str:
     stem = ENDING.sub("", name)
     if (
         len(stem) < 2
-        or (ORG_ENDING.search(name) and _common_stem(stem))  # 口腔医院; an estate's stem may be a word (阳光花园)
         or any(ch.isdigit() for ch in name)
         or name in GENERIC_NAMES
         or stem in GENERIC_NAMES
@@ -296,18 +296,34 @@ def _trim_name(found: str) -> str:
     return name
 
 
+# Districts: the masked ones of the benchmark data (A3区, A7县) and Shanghai's. Two texts naming different
+# districts are about different places, unless they share an estate or organisation; a shared district says
+# nothing more (a whole district is not one place).
+DISTRICT = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]\d{1,2}[区县]|(?:黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|浦东新|金山|松江|青浦|奉贤|崇明)区"
+)
+
+
+def is_district(name: str) -> bool:
+    return bool(DISTRICT.fullmatch(name))
+
+
 def place_keys(title: str, description: str, names: list[str] = ()) -> list[str]:
-    """The names of the places and organisations a text mentions (registry names and unknown ones), each once:
-    two texts name the same place when they share a name (丽发新城; one may be part of the other: 万科魅力之城 and
-    魅力之城), different ones when they name different estates or organisations (see same_names)."""
-    whole = GENERIC_PLACE.sub(" ", f"{title or ''} {description or ''}")
+    """The names of the places and organisations a text mentions (registry names and unknown ones), and the
+    districts it names, each once: two texts name the same place when they share a name (丽发新城; one may be
+    part of the other: 万科魅力之城 and 魅力之城), different ones when they name different estates, organisations
+    or districts (see same_names)."""
+    raw = f"{title or ''} {description or ''}"
+    districts = set(DISTRICT.findall(raw))
+    whole = GENERIC_PLACE.sub(" ", raw)
     found = {name for name in names if name in whole and len(name) >= 3}
     for match in _found_names(whole):
         name = _trim_name(match)
         if name:
             found.add(name)
     # A name inside a longer one found too (伊景园滨河苑 → 滨河苑) adds nothing.
-    return sorted(name for name in found if not any(name != other and name in other for other in found))
+    kept = {name for name in found if not any(name != other and name in other for other in found)}
+    return sorted(kept | districts)
 
 
 def is_specific(name: str) -> bool:
@@ -315,28 +331,61 @@ def is_specific(name: str) -> bool:
     return bool(SPECIFIC.search(name))
 
 
+def is_place(name: str) -> bool:
+    """An estate or an area (丽发新城, 万家丽路): cut out of the problem text. An organisation's name (长沙学院,
+    搅拌站) stays in it: it often says what the problem is."""
+    return not ORG_ENDING.search(name) and not is_district(name)
+
+
+def is_generic(name: str) -> bool:
+    """An organisation named by a common word and its kind (经济学院, 口腔医院, 人民医院): it tells two texts
+    apart from one naming another organisation, but two texts sharing it may name two different ones."""
+    return bool(ORG_ENDING.search(name)) and _common_stem(ENDING.sub("", name))
+
+
 def _same_name(a: str, b: str) -> bool:
     return a == b or (len(a) >= 3 and len(b) >= 3 and (a in b or b in a))
 
 
-def same_names(mine, theirs) -> int:
-    """How the names two texts mention compare: 2, they share an estate or organisation; 1, they share an area
-    but name no different estates or organisations; 0, they name different places (a different estate or
-    organisation whatever else they share, or no name in common); -1, one of them names none."""
+def compare_names(mine, theirs) -> tuple[int, list[str]]:
+    """How the names two texts mention compare, and the names (of `mine`) that the answer rests on: 2, they
+    share an estate or organisation (its names); 1, they share an area, or an organisation named generically,
+    but name no different estates or organisations (the shared names); 0, they name different places (a
+    different estate, organisation or district whatever else they share, or no name in common); -1, one of
+    them names none (a district alone is no name)."""
+    districts_mine = {a for a in mine if is_district(a)}
+    districts_theirs = {b for b in theirs if is_district(b)}
+    mine = [a for a in mine if a not in districts_mine]
+    theirs = [b for b in theirs if b not in districts_theirs]
+    code, names = _compare(mine, theirs)
+    if code != 2 and districts_mine and districts_theirs and not districts_mine & districts_theirs:
+        return 0, []  # two districts: whatever the texts share, not one place
+    return code, names
+
+
+def _compare(mine: list[str], theirs: list[str]) -> tuple[int, list[str]]:
     if not (mine and theirs):
-        return -1
-    shared = [a for a in mine if any(_same_name(a, b) for b in theirs)]
-    if any(is_specific(a) for a in shared):
-        return 2
+        return -1, []
+    pairs = [(a, b) for a in mine for b in theirs if _same_name(a, b)]
+    strong = sorted({a for a, b in pairs if is_specific(a) and is_specific(b) and not (is_generic(a) or is_generic(b))})
+    if strong:
+        return 2, strong
+    shared = sorted({a for a, _ in pairs})
     if not shared:
-        return 0
+        return 0, []
     specific_mine = [a for a in mine if is_specific(a)]
     specific_theirs = [b for b in theirs if is_specific(b)]
-    if specific_mine and specific_theirs:
-        return 0  # the same road, different estates
-    if any(a not in shared for a in mine) and any(not any(_same_name(a, b) for a in shared) for b in theirs):
-        return 0  # the same district, but each names a road the other does not: different places
-    return 1
+    matched_theirs = {b for _, b in pairs}
+    if any(a not in shared for a in specific_mine) and any(b not in matched_theirs for b in specific_theirs):
+        return 0, []  # the same road (or a generic name), different estates or organisations
+    if any(a not in shared for a in mine) and any(b not in matched_theirs for b in theirs):
+        return 0, []  # the same district, but each names a road the other does not: different places
+    return 1, shared
+
+
+def same_names(mine, theirs) -> int:
+    """compare_names() without the names."""
+    return compare_names(mine, theirs)[0]
 
 
 def words(text: str) -> list[str]:
@@ -350,11 +399,21 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
+def read(title: str, description: str, places: list[str] = ()) -> tuple[list[str], list[str]]:
+    """The bag of tokens of a case (repeated tokens count) and its place keys (place_keys). The estates and
+    areas the text names are cut out of the bag with the registry's names: two cases at one estate otherwise
+    share its name's words and bigrams (谷山 庭院 山庭), whatever their problems."""
+    keys = place_keys(title, description, places)
+    names = sorted({*places, *(key for key in keys if is_place(key))}, key=len, reverse=True)
+    title = strip_places(title or "", names)
+    description = strip_places(description or "", names)
+    bag = [token[:40] for token in words(title) * TITLE_REPEAT + words(description) + bigrams(title)]
+    return bag, keys
+
+
 def tokens(title: str, description: str, places: list[str] = ()) -> list[str]:
-    """The bag of tokens of a case (repeated tokens count)."""
-    title = strip_places(title or "", list(places))
-    description = strip_places(description or "", list(places))
-    return [token[:40] for token in words(title) * TITLE_REPEAT + words(description) + bigrams(title)]
+    """The bag of tokens of a case (repeated tokens count): read() without the place keys."""
+    return read(title, description, places)[0]
 
 
 def idf(df: int, documents: int) -> float:

@@ -89,6 +89,41 @@ def test_bulk_flagging_reaches_the_links_and_classes_of_flagging_one_by_one(corp
     assert state() == one_by_one
 
 
+PLACELESS = [
+    ("丽发新城附近搅拌站噪音扰民", "A2区丽发新城小区旁边违规建设搅拌站，日夜施工，噪音粉尘严重。"),
+    ("投诉丽发新城搅拌站污染", "丽发新城小区附近的搅拌站粉尘和噪音污染严重。"),
+    ("星沙花园附近搅拌站噪音扰民", "A7县星沙花园旁边有一个搅拌站，晚上施工噪音很大。"),
+    ("开元路路灯不亮", "星沙开元路上的路灯晚上不亮，行人看不清路。"),
+    ("开元路路灯坏了", "星沙开元路路灯坏了一个月，晚上很黑。"),
+    ("开元路夜宵摊油烟", "星沙开元路夜宵摊油烟很大，晚上吵闹。"),
+    ("A市经济学院强制实习", "A市经济学院强制学生外出实习，不去不发毕业证。"),
+    ("A市职业技术学院强制实习", "A市商贸旅游职业技术学院强制学生外出实习，不去不发毕业证。"),
+    ("A6区二中收费补课", "A6区二中强制学生暑假补课并收费。"),
+    ("A7县一中收费补课", "A7县一中强制学生暑假补课并收费。"),
+]
+
+
+def test_bulk_flagging_judges_the_places_texts_name_as_one_by_one(staff_user, neighbourhood, noise_category):
+    # Cases without an estate: the names their texts mention, and how rare each is, decide as in flag_case.
+    cases = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=title, description=body)
+        for copy in range(3)
+        for title, body in PLACELESS
+        if copy == 0 or "丽发" in title or "开元路" in title
+    ]
+    ids = [case.pk for case in cases]
+    similarity.signatures_bulk(list(cases[0].__class__.objects.filter(pk__in=ids)))
+    for case_id in ids:
+        services.flag_case(case_id=case_id)
+    one_by_one = state()
+    reasons = [reason for link in one_by_one[0] for reason in link[4]]
+    assert "诉求提到同一地点" in reasons and any(link[2] == "same_class" for link in one_by_one[0])
+    CaseLink.objects.all().delete()
+    MatterClass.objects.all().delete()
+    services.flag_many(ids)
+    assert state() == one_by_one
+
+
 def _process(chunk):
     return [os.getpid()] * len(chunk)
 

@@ -296,6 +296,117 @@ def test_cases_naming_different_estates_or_institutions_are_never_the_same_matte
     assert links_of(cases[2])[cases[3].pk].kind == LinkKind.SAME_CLASS
 
 
+def test_cases_naming_different_colleges_or_districts_are_not_the_same_matter_whatever_their_text_shares(
+    staff_user, neighbourhood, noise_category
+):
+    from tests.conftest import make_case
+
+    texts = [
+        # A college named by a common word (经济学院) and another college: two institutions.
+        ("A市经济学院强制学生外出实习", "A市经济学院强制学生寒假外出实习，不去就不发毕业证，学生苦不堪言。"),
+        ("A市商贸旅游职业技术学院强制学生外出实习", "A市商贸旅游职业技术学院强制学生寒假外出实习，不去就不发毕业证。"),
+        # Two districts' schools (二中, 一中: no name the engine reads), near-identical complaints.
+        ("A6区二中暑假收费补课", "A6区二中强制学生暑假补课并收取高额费用，家长敢怒不敢言。"),
+        ("A7县一中暑假收费补课", "A7县一中强制学生暑假补课并收取高额费用，家长敢怒不敢言。"),
+        ("A6区二中暑假强制收费补课", "A6区二中强制学生暑假补课，并收取高额费用，家长敢怒不敢言！"),
+    ]
+    cases = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
+        for t, d in texts
+    ]
+    for case in cases:
+        services.flag_case(case_id=case.pk)
+    assert links_of(cases[0])[cases[1].pk].kind == LinkKind.SAME_CLASS
+    assert links_of(cases[2])[cases[3].pk].kind == LinkKind.SAME_CLASS
+    assert links_of(cases[3])[cases[4].pk].kind == LinkKind.SAME_CLASS
+    # The same complaint twice from one district: the same matter.
+    assert links_of(cases[2])[cases[4].pk].kind == LinkKind.SAME_MATTER
+
+
+def test_two_problems_at_one_estate_are_not_linked_through_the_characters_of_its_name(
+    staff_user, neighbourhood, noise_category
+):
+    from tests.conftest import make_case
+
+    texts = [
+        ("谷山庭院3期人防车库违规出售", "谷山庭院3期是国家保障房，开发商把人防车库当作产权车位出售。"),
+        ("谷山庭院3期电梯故障近一个月", "谷山庭院3期16栋3号电梯故障近一个月，物业说在等配件，老人上下楼很难。"),
+    ]
+    cases = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
+        for t, d in texts
+    ]
+    for case in cases:
+        services.flag_case(case_id=case.pk)
+    vector = CaseSignature.objects.get(case=cases[1]).vector
+    assert not any(part in token for token in vector for part in ("谷山", "庭院", "山庭"))
+    assert "电梯" in vector
+    assert cases[1].pk not in links_of(cases[0]) or links_of(cases[0])[cases[1].pk].kind != LinkKind.SAME_MATTER
+
+
+def test_a_rare_shared_name_weighs_more_than_a_common_one():
+    from matters.similarity import Facts, judge, name_term, place_relation
+
+    frequencies = {name_term("丽发新城"): 2, name_term("阳光花园"): 600, name_term("万家丽路"): 2}
+    code, rare = place_relation({"丽发新城", "A2区"}, {"丽发新城"}, frequencies, 4000)
+    assert code == 2 and rare > 0.9
+    code, common = place_relation({"阳光花园"}, {"阳光花园", "A2区"}, frequencies, 4000)
+    assert code == 2 and common < 0.5
+    # A name the index does not know yet is as rare as can be; a road shared is an area, not an estate.
+    assert place_relation({"星沙花园"}, {"星沙花园"}, frequencies, 4000)[1] == 1.0
+    assert place_relation({"万家丽路"}, {"万家丽路"}, frequencies, 4000)[0] == 1
+    # Different districts and no estate in common: different places, whatever else the texts name.
+    assert place_relation({"万家丽路", "A2区"}, {"万家丽路", "A3区"}, frequencies, 4000) == (0, 0.0)
+
+    case = Facts(1, 10, "市容环境›噪音", None, None, "", "", None)
+    other = Facts(2, 10, "市容环境›噪音", None, None, "", "", None)
+    # The same text shared: the rarer name ranks higher.
+    assert judge(case, other, 0.5, [], 2, rare).score > judge(case, other, 0.5, [], 2, common).score
+    # A little text in common is the same matter at a rare estate, only the same class at a common one.
+    assert judge(case, other, 0.25, [], 2, rare).kind == LinkKind.SAME_MATTER
+    assert judge(case, other, 0.25, [], 2, common).kind == LinkKind.SAME_CLASS
+    # A shared road needs more text than a shared estate.
+    assert judge(case, other, 0.3, [], 1, 1.0).kind == LinkKind.SAME_CLASS
+    assert judge(case, other, 0.45, [], 1, 1.0).kind == LinkKind.SAME_MATTER
+
+
+def test_the_index_counts_the_cases_naming_each_place_one_by_one_and_in_bulk(staff_user, neighbourhood, noise_category):
+    from matters import similarity
+    from matters.models import Term
+    from tests.conftest import make_case
+
+    def counts():
+        rows = Term.objects.filter(text__startswith=similarity.NAME_PREFIX, df__gt=0).values_list("text", "df")
+        return dict(rows)
+
+    texts = [
+        ("丽发新城附近搅拌站扰民", "A2区丽发新城小区旁边的搅拌站日夜施工。"),
+        ("丽发新城搅拌站粉尘", "丽发新城小区附近搅拌站粉尘很大。"),
+        ("开元路路灯不亮", "星沙开元路上的路灯晚上不亮。"),
+    ]
+    cases = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
+        for t, d in texts
+    ]
+    similarity.signatures_bulk(list(Case.objects.filter(pk__in=[c.pk for c in cases])))
+    in_bulk = counts()
+    assert in_bulk == {
+        similarity.name_term("丽发新城"): 2,
+        similarity.name_term("A2区"): 1,
+        similarity.name_term("星沙开元路"): 1,
+    }
+    CaseSignature.objects.all().delete()
+    Term.objects.all().update(df=0)
+    for case in cases:
+        services.flag_case(case_id=case.pk)
+    assert counts() == in_bulk
+    # A text that no longer names the estate no longer counts for it.
+    cases[1].title, cases[1].description = "搅拌站粉尘", "附近搅拌站粉尘很大。"
+    cases[1].save()
+    services.flag_case(case_id=cases[1].pk)
+    assert counts()[similarity.name_term("丽发新城")] == 1
+
+
 def test_the_case_page_partial_lists_same_matter_and_same_class_apart(scene, staff_client):
     from django.urls import reverse
 
@@ -403,7 +514,7 @@ def test_the_postings_key_carries_the_weight_on_postgresql(db):
         assert cursor.fetchone()[0] == "PRIMARY KEY (case_id, term_id) INCLUDE (weight)"
 
 
-def _rules(case, other, similarity, same_text_place):
+def _rules(case, other, similarity, same_text_place, rarity=1.0):
     """The rules for one pair, written plainly (README, "Similar cases"): an oracle for similarity.relate()."""
     same_building = bool(case.building_id) and case.building_id == other.building_id
     same_estate = bool(case.estate_id) and case.estate_id == other.estate_id
@@ -419,10 +530,12 @@ def _rules(case, other, similarity, same_text_place):
         and case.housing_type == other.housing_type
         and not same_building
     )
-    score = similarity + 0.15 * same_category + 0.1 * same_building + 0.05 * alike + 0.5 * text_place
+    score = similarity + 0.15 * same_category + 0.1 * same_building + 0.05 * alike + 0.5 * rarity * text_place
     at_same_place = (same_building or same_estate or same_address) and not other_building
     place_matter = similarity >= 0.40 or (same_category and similarity >= 0.08)
-    text_matter = (similarity >= 0.55 and same_text_place != 0) or (text_place and similarity >= 0.20)
+    # A shared estate or organisation needs 0.20 of text, a shared area 0.40; a common name up to 0.15 more.
+    needed = (0.20 if same_text_place == 2 else 0.40) + 0.15 * (1 - rarity)
+    text_matter = (similarity >= 0.55 and same_text_place != 0) or (text_place and similarity >= needed - 1e-12)
     if (at_same_place and place_matter) or (no_places and text_matter):
         return LinkKind.SAME_MATTER, round(min(1.0, score), 3)
     if similarity >= 0.45 or (same_category and similarity >= 0.12):
@@ -450,15 +563,18 @@ def test_judging_many_pairs_at_once_follows_the_rules_for_each_pair():
             elevator_age=rng.choice([None, 20, 22, 30]),
         )
 
-    # Similarities on and around every threshold, and the four answers of shares_place().
-    levels = [0.0, 0.079, 0.08, 0.12, 0.2, 0.3, 0.4, 0.45, 0.55, 0.7, 0.95, 1.0]
-    pairs = [(facts(n), facts(n + 1000), rng.choice(levels), rng.choice([None, 0, 1, 2])) for n in range(600)]
-    mine, others, similarities, places = zip(*pairs, strict=True)
-    relations = relate(Columns.of(mine), Columns.of(others), similarities, place_codes(places))
+    # Similarities on and around every threshold, the four answers of shares_place() and names' rarities.
+    levels = [0.0, 0.079, 0.08, 0.12, 0.2, 0.3, 0.35, 0.4, 0.45, 0.55, 0.7, 0.95, 1.0]
+    pairs = [
+        (facts(n), facts(n + 1000), rng.choice(levels), rng.choice([None, 0, 1, 2]), rng.choice([0.0, 1 / 3, 1.0]))
+        for n in range(1500)
+    ]
+    mine, others, similarities, places, rarities = zip(*pairs, strict=True)
+    relations = relate(Columns.of(mine), Columns.of(others), similarities, place_codes(places), rarities)
     kinds = set()
-    for number, (case, other, similarity, same_place) in enumerate(pairs):
-        expected = _rules(case, other, similarity, same_place)
-        one = judge(case, other, similarity, ["电梯"], same_place)
+    for number, (case, other, similarity, same_place, rarity) in enumerate(pairs):
+        expected = _rules(case, other, similarity, same_place, rarity)
+        one = judge(case, other, similarity, ["电梯"], same_place, rarity)
         assert (one and (one.kind, one.score)) == (expected and (expected[0], pytest.approx(expected[1], abs=1e-9)))
         assert relations.match(number, case, other.id, ["电梯"]) == one
         kinds.add(expected and expected[0])
