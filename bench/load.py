@@ -67,6 +67,7 @@ class Services:
 
     def __init__(self, env: dict, web_workers: int | None, logs: Path):
         self.env, self.web_workers, self.logs, self.processes = env, web_workers, logs, []
+        self.named: dict[str, subprocess.Popen] = {}
         self.redis_port, self.web_port = free_port(), free_port()
         self.env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{self.redis_port}/0"
 
@@ -74,6 +75,7 @@ class Services:
         log = (self.logs / f"{name}.log").open("w")
         process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
+        self.named[name] = process
         return process
 
     def start_redis(self) -> None:
@@ -126,6 +128,42 @@ def _get_status(port: int, path: str) -> int:
         return conn.getresponse().status
     finally:
         conn.close()
+
+
+# --- where the CPU goes ---------------------------------------------------------------------------
+
+
+def _processes() -> dict[int, tuple[int, float, str]]:
+    """Every process on the machine: pid -> (parent pid, CPU seconds so far, command line)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, command)
+    return found
+
+
+def cpu_by_role(services: "Services", database: str) -> dict[str, float]:
+    """CPU seconds used so far by each part of the system: gunicorn (master and workers), the Celery worker,
+    redis, and the PostgreSQL backends serving this run's database (those still connected)."""
+    table = _processes()
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, (parent, _cpu, _command) in table.items():
+        children[parent].append(pid)
+
+    def tree(pid: int) -> float:
+        return table.get(pid, (0, 0.0, ""))[1] + sum(tree(child) for child in children[pid])
+
+    roles = {name: tree(process.pid) for name, process in services.named.items()}
+    roles["database"] = sum(cpu for _, cpu, command in table.values() if f" {database} " in command)
+    return roles
 
 
 # --- the database ---------------------------------------------------------------------------------
@@ -397,16 +435,20 @@ def main() -> int:
             threading.Thread(target=user_loop, args=(b, world, results, deadline, args.think, n))
             for n, b in enumerate(browsers)
         ]
+        database = args.database.rsplit("/", 1)[1]
+        cpu_before = cpu_by_role(services, database)
         started, client_cpu = time.monotonic(), time.process_time()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed, client_cpu = time.monotonic() - started, time.process_time() - client_cpu
+        cpu_after = cpu_by_role(services, database)
+        cpu = {role: cpu_after[role] - cpu_before.get(role, 0.0) for role in cpu_after} | {"client": client_cpu}
     finally:
         services.stop()
 
-    report(args, results, elapsed, client_cpu, before, len(world["case_ids"]), logs)
+    report(args, results, elapsed, cpu, before, len(world["case_ids"]), logs)
     return 0 if not sum(results.errors.values()) else 1
 
 
@@ -423,7 +465,7 @@ def _ensure_database(url: str) -> None:
     admin.close()
 
 
-def report(args, results: Results, elapsed: float, client_cpu: float, before: int, seeded: int, logs: Path) -> None:
+def report(args, results: Results, elapsed: float, cpu: dict, before: int, seeded: int, logs: Path) -> None:
     from django.db.models import Count
 
     from cases.models import Case
@@ -435,8 +477,13 @@ def report(args, results: Results, elapsed: float, client_cpu: float, before: in
     print(f"data: {seeded} cases before the run; logs in {logs}")
     print(f"machine: {os.cpu_count()} cores, load average after the run {os.getloadavg()[0]:.1f} (shared machine)")
     print(f"requests: {len(everything)} in {elapsed:.1f} s ({len(everything) / elapsed:.1f}/s), errors: {errors}")
-    per_request = client_cpu / max(1, len(everything)) * 1000
-    print(f"client: {client_cpu:.1f} s of CPU in the load generator itself ({per_request:.1f} ms per request)")
+    count = max(1, len(everything))
+    print(
+        f"CPU during the run, {os.cpu_count()} cores × {elapsed:.0f} s = {os.cpu_count() * elapsed:.0f} s available: "
+        + ", ".join(
+            f"{role} {seconds:.1f} s ({seconds / count * 1000:.1f} ms/request)" for role, seconds in cpu.items()
+        )
+    )
     print(
         f"latency ms: p50 {percentile(everything, 0.5) * 1000:.0f}  p95 {percentile(everything, 0.95) * 1000:.0f}"
         f"  p99 {percentile(everything, 0.99) * 1000:.0f}  mean {statistics.fmean(everything) * 1000:.0f}"

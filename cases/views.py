@@ -31,7 +31,7 @@ def _require_desk_role(user) -> None:
 def case_list(request):
     case_filter = CaseFilter(request.GET, request=request)
     search_text = (case_filter.form.cleaned_data.get("q") or "") if case_filter.is_valid() else ""
-    paginator = paging.CasePaginator(case_filter.qs, PAGE_SIZE, search_text=search_text)
+    paginator = paging.CasePaginator(case_filter.qs, PAGE_SIZE, search_text=search_text, request=request)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -27,3 +27,11 @@ timeout = 60
 graceful_timeout = 30
 # Not preloaded: `kill -HUP` (systemctl reload) then loads new code into fresh workers.
 preload_app = False
+
+
+def post_worker_init(worker) -> None:
+    """Move what the loaded app keeps for its whole life (modules, the URL map, templates, dictionaries) out of
+    the garbage collector's reach: a full collection then no longer walks it, about 2 ms of a case page."""
+    import gc
+
+    gc.freeze()

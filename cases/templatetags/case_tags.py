@@ -119,15 +119,31 @@ def quick_widget(context, field):
         return format_html('<ul id="{}">{}</ul>', field.auto_id, mark_safe(items))
     if isinstance(widget, forms.Select) and not isinstance(widget, forms.SelectMultiple):
         current = "" if field.value() is None else str(field.value())
-        options = "".join(
-            f'<option value="{value}"{" selected" if text == current else ""}>{label}</option>'
-            for text, value, label in _choices(field.field, request)
-        )
+        options = _options_html(_choices(field.field, request))
+        if current:
+            chosen = f'<option value="{conditional_escape(current)}">'
+            options = options.replace(chosen, chosen[:-1] + " selected>", 1)
         required = " required" if field.field.required and field.form.use_required_attribute else ""
         return format_html(
             '<select name="{}" id="{}"{}>{}</select>', field.html_name, field.auto_id, required, mark_safe(options)
         )
     return field.as_widget()
+
+
+_joined: dict[int, tuple[list, str]] = {}
+
+
+def _options_html(choices: list) -> str:
+    """The <option>s of `choices`, none selected. A list reused from cases/vocabularies.py is joined once: the
+    entry keeps the list alive, so its id cannot be taken by another list while it is remembered."""
+    known = _joined.get(id(choices))
+    if known is not None and known[0] is choices:
+        return known[1]
+    html = "".join(f'<option value="{value}">{label}</option>' for _text, value, label in choices)
+    if len(_joined) > 512:
+        _joined.clear()
+    _joined[id(choices)] = (choices, html)
+    return html
 
 
 def _label(field) -> str:
