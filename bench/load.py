@@ -65,8 +65,11 @@ def wait_until(check, timeout: float, what: str) -> None:
 class Services:
     """redis-server, a Celery worker and gunicorn, each a child process that is stopped on exit."""
 
-    def __init__(self, env: dict, web_workers: int | None, logs: Path):
+    def __init__(self, env: dict, web_workers: int | None, logs: Path, *, instances: int = 1, queues: int = 1):
         self.env, self.web_workers, self.logs, self.processes = env, web_workers, logs, []
+        self.instances, self.queues = instances, queues
+        if queues > 1:  # the similarity tasks on a queue of their own, with a worker of their own
+            self.env["CELERY_SIMILARITY_QUEUE"] = f"{self.env.get('CELERY_QUEUE', 'ruziniu')}-similarity"
         self.named: dict[str, subprocess.Popen] = {}
         self.redis_port, self.web_port = free_port(), free_port()
         self.env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{self.redis_port}/0"
@@ -86,23 +89,37 @@ class Services:
     def start_app(self) -> None:
         # As deploy/systemd/ruziniu-worker.service (Nice=10): background work yields the CPU to the pages.
         celery = ["nice", "-n", str(WORKER_NICE), sys.executable, "-m", "celery", "-A", "governance", "worker"]
-        self.spawn(
-            "worker",
-            [*celery, "-c", "1", "-l", "warning", "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        )
-        # The deployed server settings (deploy/gunicorn.conf.py); --web-workers overrides WEB_CONCURRENCY.
+        celery += ["-c", "1", "-l", "warning", "--without-heartbeat", "--without-mingle", "--without-gossip"]
+        for name, queue in self.queue_names().items():
+            self.spawn(name, [*celery, "-Q", queue, "-n", f"{name}@%h"])
+        # The deployed server settings (deploy/gunicorn.conf.py); --web-workers overrides WEB_CONCURRENCY. Several
+        # instances share the port (SO_REUSEPORT: the kernel spreads the connections), as several web machines
+        # behind one load balancer would: nothing but PostgreSQL and Redis is shared between them.
         gunicorn = [sys.executable, "-m", "gunicorn", "governance.wsgi", "-c", "deploy/gunicorn.conf.py"]
         gunicorn += ["--bind", f"127.0.0.1:{self.web_port}"]
+        if self.instances > 1:
+            gunicorn += ["--reuse-port"]
         if self.web_workers:
             gunicorn += ["--workers", str(self.web_workers)]
-        self.spawn("gunicorn", gunicorn)
+        for index in range(self.instances):
+            self.spawn("gunicorn" if index == 0 else f"gunicorn{index + 1}", gunicorn)
         wait_until(lambda: _get_status(self.web_port, "/healthz") == 200, 30, "gunicorn /healthz")
 
+    def queue_names(self) -> dict[str, str]:
+        """Worker name -> the queue it serves."""
+        default = self.env.get("CELERY_QUEUE", "ruziniu")
+        if self.queues == 1:
+            return {"worker": default}
+        return {"worker": default, "similarity-worker": self.env["CELERY_SIMILARITY_QUEUE"]}
+
     def queued(self) -> int:
-        """Messages waiting in the app's queue (the seeding's similarity tasks, at first)."""
-        with socket.create_connection(("127.0.0.1", self.redis_port), timeout=2) as sock:
-            sock.sendall(f"LLEN {self.env.get('CELERY_QUEUE', 'ruziniu')}\r\n".encode())
-            return int(sock.recv(64).decode().strip().lstrip(":") or 0)
+        """Messages waiting in the app's queues (the seeding's similarity tasks, at first)."""
+        waiting = 0
+        for queue in set(self.queue_names().values()):
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=2) as sock:
+                sock.sendall(f"LLEN {queue}\r\n".encode())
+                waiting += int(sock.recv(64).decode().strip().lstrip(":") or 0)
+        return waiting
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -388,6 +405,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between a user's requests, seconds")
     parser.add_argument("--web-workers", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py)")
+    parser.add_argument("--web-instances", type=int, default=1, help="gunicorn servers sharing the port")
+    parser.add_argument("--queues", type=int, choices=(1, 2), default=1, help="2: similarity on its own worker")
     parser.add_argument("--seed-cases", type=int, default=1000, help="cases in the database before the run")
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/ruziniu_loadbench")
     args = parser.parse_args()
@@ -404,7 +423,7 @@ def main() -> int:
         "AXES_FAILURE_LIMIT": "1000",
         "DJANGO_SETTINGS_MODULE": "governance.settings",
     }
-    services = Services(env, args.web_workers, logs)
+    services = Services(env, args.web_workers, logs, instances=args.web_instances, queues=args.queues)
     os.environ.update({k: v for k, v in env.items() if k != "CELERY_BROKER_URL"})
     os.environ["CELERY_BROKER_URL"] = services.env["CELERY_BROKER_URL"]
     sys.path.insert(0, str(ROOT))
@@ -445,9 +464,13 @@ def main() -> int:
         elapsed, client_cpu = time.monotonic() - started, time.process_time() - client_cpu
         cpu_after = cpu_by_role(services, database)
         cpu = {role: cpu_after[role] - cpu_before.get(role, 0.0) for role in cpu_after} | {"client": client_cpu}
+        caught_up = time.monotonic()
+        wait_until(lambda: services.queued() == 0, 900, "the worker to empty the queue after the run")
+        caught_up = time.monotonic() - caught_up
     finally:
         services.stop()
 
+    print(f"background work caught up {caught_up:.0f} s after the run (queues empty)")
     report(args, results, elapsed, cpu, before, len(world["case_ids"]), logs)
     return 0 if not sum(results.errors.values()) else 1
 
@@ -473,7 +496,10 @@ def report(args, results: Results, elapsed: float, cpu: dict, before: int, seede
     everything = [t for values in results.timings.values() for t in values]
     errors = sum(results.errors.values())
     workers = args.web_workers or "deploy/gunicorn.conf.py"
-    print(f"load: {args.users} users, {args.seconds:.0f} s, think {args.think:.1f} s, gunicorn workers: {workers}")
+    print(
+        f"load: {args.users} users, {args.seconds:.0f} s, think {args.think:.1f} s, gunicorn workers: {workers}"
+        f" × {args.web_instances} server(s) on one port, {args.queues} worker queue(s)"
+    )
     print(f"data: {seeded} cases before the run; logs in {logs}")
     print(f"machine: {os.cpu_count()} cores, load average after the run {os.getloadavg()[0]:.1f} (shared machine)")
     print(f"requests: {len(everything)} in {elapsed:.1f} s ({len(everything) / elapsed:.1f}/s), errors: {errors}")
