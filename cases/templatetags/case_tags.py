@@ -7,6 +7,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.names import display_name
 from cases import personal, vocabularies
@@ -61,9 +62,16 @@ def person(user) -> str:
     return display_name(user)
 
 
-@register.inclusion_tag("cases/_status.html")
-def status_badge(case):
-    return {"case": case}
+@register.simple_tag
+def status_badge(case) -> str:
+    """The status, overdue and rework badges of a case (in Python: a resident's other cases list many)."""
+    html = format_html('<span class="badge status-{}">{}</span>', case.status, choice_label(Status, case.status))
+    if case.is_overdue:
+        html += format_html(' <span class="badge overdue">{}</span>', _("超期"))
+    if case.rework_count:
+        times = ngettext("重办 %(n)s 次", "重办 %(n)s 次", case.rework_count) % {"n": case.rework_count}
+        html += format_html(' <span class="badge warn">{}</span>', times)
+    return html
 
 
 @register.filter
