@@ -110,6 +110,8 @@ else:
     if TEST_DATABASE_NAME:
         DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Django's form renderer with its one-line widget, label and error templates written in Python (same markup).
+FORM_RENDERER = "governance.forms_renderer.FastRenderer"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
