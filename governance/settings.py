@@ -109,6 +109,12 @@ else:
         options["options"] += f" -c max_parallel_workers_per_gather={parallel}"
     if TEST_DATABASE_NAME:
         DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
+# A PostgreSQL read replica for dashboards and exports (governance/replica.py); tests mirror it onto the primary.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = env_database("DATABASE_REPLICA_URL", "")
+    DATABASES["replica"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["governance.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Django's form renderer with its one-line widget, label and error templates written in Python (same markup).
 FORM_RENDERER = "governance.forms_renderer.FastRenderer"
