@@ -321,14 +321,28 @@ def place_keys(title: str, description: str, names: list[str] = ()) -> list[str]
         name = _trim_name(match)
         if name:
             found.add(name)
+    return sorted({*_outermost(found), *districts})
+
+
+def _outermost(found) -> list[str]:
     # A name inside a longer one found too (伊景园滨河苑 → 滨河苑) adds nothing.
-    kept = {name for name in found if not any(name != other and name in other for other in found)}
-    return sorted(kept | districts)
+    return sorted({name for name in found if not any(name != other and name in other for other in found)})
 
 
-def is_specific(name: str) -> bool:
-    """An estate, building or organisation (丽发新城, 长沙学院), not an area (万家丽路, 泉塘街道)."""
-    return bool(SPECIFIC.search(name))
+def with_estate(keys: list[str], estate: str = "") -> list[str]:
+    """place_keys() with the case's registry estate added as one more name: a case registered at an estate
+    names it as surely as a text that mentions it (compare_names)."""
+    estate = (estate or "").strip()
+    if len(estate) < 2:
+        return list(keys)
+    districts = {key for key in keys if is_district(key)}
+    return sorted({*_outermost({*(key for key in keys if key not in districts), estate}), *districts})
+
+
+def is_specific(name: str, estates: frozenset[str] = frozenset()) -> bool:
+    """An estate, building or organisation (丽发新城, 长沙学院), not an area (万家丽路, 泉塘街道). `estates`: the
+    registry's estate names, estates whatever they end with (晶华园, 句容里)."""
+    return bool(SPECIFIC.search(name)) or name in estates
 
 
 def is_place(name: str) -> bool:
@@ -347,34 +361,38 @@ def _same_name(a: str, b: str) -> bool:
     return a == b or (len(a) >= 3 and len(b) >= 3 and (a in b or b in a))
 
 
-def compare_names(mine, theirs) -> tuple[int, list[str]]:
+def compare_names(mine, theirs, estates: frozenset[str] = frozenset()) -> tuple[int, list[str]]:
     """How the names two texts mention compare, and the names (of `mine`) that the answer rests on: 2, they
     share an estate or organisation (its names); 1, they share an area, or an organisation named generically,
     but name no different estates or organisations (the shared names); 0, they name different places (a
     different estate, organisation or district whatever else they share, or no name in common); -1, one of
-    them names none (a district alone is no name)."""
+    them names none (a district alone is no name). `estates`: the registry's estate names (is_specific)."""
     districts_mine = {a for a in mine if is_district(a)}
     districts_theirs = {b for b in theirs if is_district(b)}
     mine = [a for a in mine if a not in districts_mine]
     theirs = [b for b in theirs if b not in districts_theirs]
-    code, names = _compare(mine, theirs)
+    code, names = _compare(mine, theirs, estates)
     if code != 2 and districts_mine and districts_theirs and not districts_mine & districts_theirs:
         return 0, []  # two districts: whatever the texts share, not one place
     return code, names
 
 
-def _compare(mine: list[str], theirs: list[str]) -> tuple[int, list[str]]:
+def _compare(mine: list[str], theirs: list[str], estates: frozenset[str]) -> tuple[int, list[str]]:
     if not (mine and theirs):
         return -1, []
+
+    def specific(name: str) -> bool:
+        return is_specific(name, estates)
+
     pairs = [(a, b) for a in mine for b in theirs if _same_name(a, b)]
-    strong = sorted({a for a, b in pairs if is_specific(a) and is_specific(b) and not (is_generic(a) or is_generic(b))})
+    strong = sorted({a for a, b in pairs if specific(a) and specific(b) and not (is_generic(a) or is_generic(b))})
     if strong:
         return 2, strong
     shared = sorted({a for a, _ in pairs})
     if not shared:
         return 0, []
-    specific_mine = [a for a in mine if is_specific(a)]
-    specific_theirs = [b for b in theirs if is_specific(b)]
+    specific_mine = [a for a in mine if specific(a)]
+    specific_theirs = [b for b in theirs if specific(b)]
     matched_theirs = {b for _, b in pairs}
     if any(a not in shared for a in specific_mine) and any(b not in matched_theirs for b in specific_theirs):
         return 0, []  # the same road (or a generic name), different estates or organisations
@@ -383,9 +401,9 @@ def _compare(mine: list[str], theirs: list[str]) -> tuple[int, list[str]]:
     return 1, shared
 
 
-def same_names(mine, theirs) -> int:
+def same_names(mine, theirs, estates: frozenset[str] = frozenset()) -> int:
     """compare_names() without the names."""
-    return compare_names(mine, theirs)[0]
+    return compare_names(mine, theirs, estates)[0]
 
 
 def words(text: str) -> list[str]:
@@ -399,16 +417,17 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
-def read(title: str, description: str, places: list[str] = ()) -> tuple[list[str], list[str]]:
-    """The bag of tokens of a case (repeated tokens count) and its place keys (place_keys). The estates and
-    areas the text names are cut out of the bag with the registry's names: two cases at one estate otherwise
-    share its name's words and bigrams (谷山 庭院 山庭), whatever their problems."""
+def read(title: str, description: str, places: list[str] = (), estate: str = "") -> tuple[list[str], list[str]]:
+    """The bag of tokens of a case (repeated tokens count) and its place keys (place_keys, with its registry
+    `estate`'s name: with_estate). The estates and areas the text names are cut out of the bag with the
+    registry's names: two cases at one estate otherwise share its name's words and bigrams (谷山 庭院 山庭),
+    whatever their problems."""
     keys = place_keys(title, description, places)
     names = sorted({*places, *(key for key in keys if is_place(key))}, key=len, reverse=True)
     title = strip_places(title or "", names)
     description = strip_places(description or "", names)
     bag = [token[:40] for token in words(title) * TITLE_REPEAT + words(description) + bigrams(title)]
-    return bag, keys
+    return bag, with_estate(keys, estate)
 
 
 def tokens(title: str, description: str, places: list[str] = ()) -> list[str]:
@@ -480,7 +499,7 @@ def content_hash(*parts) -> str:
 
 # --- the registry's place names, cached per process for a short while ---------------------------
 
-_cache: dict = {"at": 0.0, "key": None, "names": []}
+_cache: dict = {"at": 0.0, "key": None, "names": [], "estates": frozenset()}
 _lock = threading.Lock()
 REGISTRY_TTL = 300
 
@@ -488,6 +507,15 @@ REGISTRY_TTL = 300
 def registry_place_names() -> list[str]:
     """Estate names and addresses and neighbourhood names from places.models; rebuilt when the registry grows,
     and every few minutes (renames)."""
+    return _registry()["names"]
+
+
+def registry_estate_names() -> frozenset[str]:
+    """The registry's estate names (compare_names' `estates`), cached as registry_place_names()."""
+    return _registry()["estates"]
+
+
+def _registry() -> dict:
     from django.db.models import Count, Max
 
     from places.models import Estate, Neighbourhood
@@ -498,11 +526,12 @@ def registry_place_names() -> list[str]:
     )
     with _lock:
         if _cache["key"] == key and time.monotonic() - _cache["at"] < REGISTRY_TTL:
-            return _cache["names"]
-    names = list(Estate.objects.values_list("name", flat=True))
+            return dict(_cache)
+    estates = list(Estate.objects.values_list("name", flat=True))
+    names = list(estates)
     names += [a for a in Estate.objects.values_list("address", flat=True) if a]
     names += list(Neighbourhood.objects.values_list("name", flat=True))
     result = place_names(names)
     with _lock:
-        _cache.update(at=time.monotonic(), key=key, names=result)
-    return result
+        _cache.update(at=time.monotonic(), key=key, names=result, estates=frozenset(e.strip() for e in estates))
+        return dict(_cache)

@@ -521,8 +521,12 @@ def _rules(case, other, similarity, same_text_place, rarity=1.0):
     same_address = not case.estate_id and bool(case.address) and case.address == other.address
     other_building = bool(case.building_id and other.building_id) and not same_building
     same_category = case.category_id == other.category_id
-    no_places = not (case.estate_id or other.estate_id or case.address or other.address)
-    text_place = no_places and same_text_place in (1, 2)  # a shared estate, organisation or area
+    # The names decide unless both cases have an estate or one has an address and no estate; a case's
+    # registry estate is one of its names.
+    by_names = not (case.estate_id and other.estate_id) and not any(
+        c.address and not c.estate_id for c in (case, other)
+    )
+    text_place = by_names and same_text_place in (1, 2)  # a shared estate, organisation or area
     ages = (case.elevator_age, other.elevator_age)
     alike = (
         None not in ages
@@ -536,7 +540,7 @@ def _rules(case, other, similarity, same_text_place, rarity=1.0):
     # A shared estate or organisation needs 0.20 of text, a shared area 0.40; a common name up to 0.15 more.
     needed = (0.20 if same_text_place == 2 else 0.40) + 0.15 * (1 - rarity)
     text_matter = (similarity >= 0.55 and same_text_place != 0) or (text_place and similarity >= needed - 1e-12)
-    if (at_same_place and place_matter) or (no_places and text_matter):
+    if (at_same_place and place_matter) or (by_names and text_matter):
         return LinkKind.SAME_MATTER, round(min(1.0, score), 3)
     if similarity >= 0.45 or (same_category and similarity >= 0.12):
         return LinkKind.SAME_CLASS, round(min(1.0, score), 3)
@@ -598,3 +602,14 @@ def test_a_pairs_kind_score_and_reasons_follow_the_rules():
     assert match.reasons[-1] == "楼栋条件相同: 商品房, 电梯 21 年"
     # Too little text in common for either kind, whatever the place.
     assert judge(here, same_building, 0.05) is None
+
+
+def test_a_registry_estate_is_an_estate_whatever_its_name_ends_with():
+    from matters import text
+
+    estates = frozenset({"晶华园", "句容里"})
+    assert text.with_estate(["A3区", "江宁路"], "晶华园") == ["A3区", "晶华园", "江宁路"]
+    # 晶华园 ends like no estate name: without the registry it would be an area, shared by many problems.
+    assert text.compare_names(["晶华园"], ["晶华园", "江宁路"], estates) == (2, ["晶华园"])
+    assert text.compare_names(["晶华园"], ["西康公寓"], estates)[0] == 0
+    assert text.compare_names(["句容里", "江宁路"], ["晶华园", "江宁路"], estates)[0] == 0
