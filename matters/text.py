@@ -231,7 +231,12 @@ _PROPER = ("ns", "nr", "nrt", "nz", "nt", "j")  # place, person, other proper na
 COMMON_WORD = 300  # jieba's frequency from which a word of those parts of speech is a common word, not a name
 _NOT_A_NAME_CHARS = frozenset(
     "的了在和与及或是到从向对把被这那个条些每该其距离往近旁边内外里中上下前后附靠沿朝至经米口"
+    "现此买谁看将以由给即据因跟称请让为于"  # 现广铁集团, 此代表东能华府, 买万科魅力之城
 )
+# jieba glues a preposition or verb to an unknown name after it (在丽发 新城, 看丽发 新城, 以不缴 物业): such a
+# first word loses its first character.
+_GLUED = frozenset("在是看到以现买将由给从对向")
+_GLUED_TAGS = frozenset(("v", "p", "d", "vn"))
 # Words that end like a name or stand in front of one but name nothing in particular (这条路, 公交线路, 安置小区,
 # 物业公司, 商品房…).
 GENERIC_NAMES = _word_set(
@@ -261,8 +266,13 @@ _LATIN_AND_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 def _common_stem(stem: str) -> bool:
     """A name whose distinctive part is one common word names a kind of place, not a place (职业学院, 口腔医院,
     人民医院, 实验学校); a proper name (丽发, 中海, 伊景园) is rare or not a word at all."""
-    tagged = rjieba.tag(stem)
-    return len(tagged) == 1 and tagged[0][1] not in _PROPER and _frequency(stem) >= COMMON_STEM
+    tagged = rjieba.tag(stem.removesuffix("有限").removesuffix("股份"))  # 置业有限公司
+    if len(tagged) == 1:
+        word, tag = tagged[0]
+        return tag not in _PROPER and (tag.startswith("v") or _frequency(word) >= COMMON_STEM)  # 选聘物业
+    # Several words, none of them a name: common words and verbs (餐饮服务项目, 置业有限公司, 职业技术学院,
+    # 违建搅拌站, 选聘物业) say what kind of organisation, not which one.
+    return all(tag not in _PROPER and (tag.startswith("v") or _frequency(word) >= COMMON_STEM) for word, tag in tagged)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -282,7 +292,9 @@ def _trim_name(found: str) -> str:
         ):
             break
         start -= 1
-    name = "".join(word for word, _ in tagged[start:]).lstrip(_LATIN_AND_DIGITS)
+    first = tagged[start][0] if start < len(tagged) - 1 else ""
+    glued = len(first) > 1 and first[0] in _GLUED and tagged[start][1] in _GLUED_TAGS
+    name = "".join(word for word, _ in tagged[start:])[1 if glued else 0 :].lstrip(_LATIN_AND_DIGITS)
     stem = ENDING.sub("", name)
     if (
         len(stem) < 2
@@ -308,6 +320,16 @@ def is_district(name: str) -> bool:
     return bool(DISTRICT.fullmatch(name))
 
 
+# Numbered bus routes and metro lines (205路, X205路, 3号线): named like a road, an area (a metro line's problems
+# at two stations are two matters), and a different number is a different route: 205路 and 204路 are two
+# matters. An address's number follows its road (人民路205号), so a number before 路 is a route.
+ROUTE = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]?\d{1,4}(?:路(?![口段面灯边])|号线)")
+
+
+def is_route(name: str) -> bool:
+    return bool(ROUTE.fullmatch(name))
+
+
 def place_keys(title: str, description: str, names: list[str] = ()) -> list[str]:
     """The names of the places and organisations a text mentions (registry names and unknown ones), and the
     districts it names, each once: two texts name the same place when they share a name (丽发新城; one may be
@@ -317,6 +339,7 @@ def place_keys(title: str, description: str, names: list[str] = ()) -> list[str]
     districts = set(DISTRICT.findall(raw))
     whole = GENERIC_PLACE.sub(" ", raw)
     found = {name for name in names if name in whole and len(name) >= 3}
+    found.update(route.upper() for route in ROUTE.findall(raw))
     for match in _found_names(whole):
         name = _trim_name(match)
         if name:

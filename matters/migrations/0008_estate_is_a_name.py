@@ -1,41 +1,36 @@
-"""A case's registry estate is one of its place names now (text.with_estate): add it to the place keys of the
-cases at an estate, and count it (the "名:<name>" terms, similarity.name_rarity)."""
+"""Place keys again (text.read): a case's registry estate is one of its names (text.with_estate), numbered bus
+routes and metro lines are names (205路, 3号线), and the words jieba glues in front of a name are left out (在丽发新城
+→ 丽发新城). Recompute every signature's keys and count them again (the "名:<name>" terms, similarity.name_rarity)."""
 
 from collections import Counter
 
 from django.db import migrations
 
 
-def add_estates(apps, schema_editor):
+def recount(apps, schema_editor):
     from matters import text
 
     CaseSignature = apps.get_model("matters", "CaseSignature")
     Term = apps.get_model("matters", "Term")
+    Estate = apps.get_model("places", "Estate")
+    Neighbourhood = apps.get_model("places", "Neighbourhood")
     prefix = "名:"  # similarity.NAME_PREFIX, as it was when this migration was written
-
-    def terms(keys):
-        return {(prefix + key)[:40] for key in keys}
-
-    changes, batch = Counter(), []
-    rows = CaseSignature.objects.filter(case__estate__isnull=False).values_list("pk", "places", "case__estate__name")
-    for pk, places, estate in rows.order_by("pk").iterator(chunk_size=2000):
-        keys = text.with_estate(places or [], estate)
-        if keys == places:
-            continue
-        changes.update(dict.fromkeys(terms(keys) - terms(places or []), 1))
-        changes.subtract(dict.fromkeys(terms(places or []) - terms(keys), 1))
+    names = list(Estate.objects.values_list("name", flat=True))
+    names += [a for a in Estate.objects.values_list("address", flat=True) if a]
+    names += list(Neighbourhood.objects.values_list("name", flat=True))
+    names = text.place_names(names)
+    counts, batch = Counter(), []
+    rows = CaseSignature.objects.values_list("pk", "case__title", "case__description", "case__estate__name")
+    for pk, title, description, estate in rows.order_by("pk").iterator(chunk_size=2000):
+        keys = text.with_estate(text.place_keys(title, description, names), estate or "")
+        counts.update({(prefix + key)[:40] for key in keys})
         batch.append(CaseSignature(pk=pk, places=keys))
         if len(batch) == 2000:
             CaseSignature.objects.bulk_update(batch, ["places"])
             batch = []
     CaseSignature.objects.bulk_update(batch, ["places"])
-    names = sorted(name for name, change in changes.items() if change)
-    Term.objects.bulk_create([Term(text=name, df=0) for name in names], batch_size=2000, ignore_conflicts=True)
-    for start in range(0, len(names), 2000):
-        counted = list(Term.objects.filter(text__in=names[start : start + 2000]))
-        for term in counted:
-            term.df = max(0, term.df + changes[term.text])
-        Term.objects.bulk_update(counted, ["df"])
+    Term.objects.filter(text__startswith=prefix).delete()
+    Term.objects.bulk_create([Term(text=name, df=df) for name, df in sorted(counts.items())], batch_size=2000)
 
 
 class Migration(migrations.Migration):
@@ -44,4 +39,4 @@ class Migration(migrations.Migration):
         ("places", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(add_estates, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(recount, migrations.RunPython.noop)]

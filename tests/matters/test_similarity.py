@@ -323,6 +323,38 @@ def test_cases_naming_different_colleges_or_districts_are_not_the_same_matter_wh
     assert links_of(cases[2])[cases[4].pk].kind == LinkKind.SAME_MATTER
 
 
+def test_two_bus_routes_are_two_matters_and_one_route_is_one(staff_user, neighbourhood, noise_category):
+    from tests.conftest import make_case
+
+    texts = [
+        ("A市205路公交车经常不按时发车", "205路公交车早上经常不按时发车，乘客在站台等四十分钟，上班迟到。"),
+        ("A市205路公交车早上不按时发车", "205路公交车早上总是不按时发车，乘客在站台久等，上班天天迟到。"),
+        ("A市204路公交车经常不按时发车", "204路公交车早上经常不按时发车，乘客在站台等四十分钟，上班迟到。"),
+    ]
+    cases = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
+        for t, d in texts
+    ]
+    for case in cases:
+        services.flag_case(case_id=case.pk)
+    assert links_of(cases[0])[cases[1].pk].kind == LinkKind.SAME_MATTER
+    assert links_of(cases[0])[cases[2].pk].kind == LinkKind.SAME_CLASS
+    assert links_of(cases[1])[cases[2].pk].kind == LinkKind.SAME_CLASS
+
+
+def test_names_without_the_words_glued_in_front_and_kinds_of_organisation_named_generically():
+    from matters import text
+
+    keys = text.place_keys("丽发新城小区旁建搅拌厂严重扰民", "是丽发新城的业主，现广铁集团的职工，坐805路和地铁3号线。")
+    assert {"丽发新城", "广铁集团", "805路", "3号线"} <= set(keys)
+    assert text.compare_names(["205路", "丰顺路"], ["204路", "丰顺路"])[0] == 0  # two routes along one road
+    # A kind of organisation in common words or verbs names none in particular: sharing it is not sharing a place.
+    for generic in ("餐饮服务项目", "职业技术学院", "选聘物业", "违建搅拌站"):
+        assert text.is_generic(generic), generic
+    assert not text.is_generic("广铁集团") and not text.is_generic("长沙学院")
+    assert text.compare_names(["星月绿洲小区", "餐饮服务项目"], ["万坤图大厦", "无餐饮服务项目"])[0] == 0
+
+
 def test_two_problems_at_one_estate_are_not_linked_through_the_characters_of_its_name(
     staff_user, neighbourhood, noise_category
 ):
