@@ -516,6 +516,15 @@ def replicate(n: int) -> None:
                 "UPDATE matters_term t SET df = t.df + c.n FROM (SELECT p.term_id, count(*) AS n FROM copy_map m "
                 "JOIN matters_posting p ON p.case_id = m.new GROUP BY p.term_id) c WHERE t.id = c.term_id"
             )
+            # The names' counts too (similarity.name_term: a term per name, no postings): a copy names what its
+            # original names, so a name's rarity stays what it was.
+            cursor.execute(
+                "UPDATE matters_term t SET df = t.df + c.n FROM (SELECT LEFT(%(prefix)s || k.name, 40) AS text, "
+                "count(DISTINCT m.new) AS n FROM copy_map m JOIN matters_casesignature s ON s.case_id = m.new "
+                "CROSS JOIN LATERAL jsonb_array_elements_text(s.places) AS k (name) GROUP BY 1) c "
+                "WHERE t.text = c.text",
+                {"prefix": similarity.NAME_PREFIX},
+            )
             cursor.execute("DROP TABLE copy_map")
             have += take
             print(f"  copied {have:,} cases", flush=True)

@@ -506,15 +506,6 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     near = [pk for pk, similarity in similarities.items() if similarity >= MIN_TEXT]
     if not near:
         return []
-    missing = [pk for pk in near if pk not in vectors]
-    frequencies, documents, estates = {}, 0, frozenset()
-    if places and (case.estate_id or not case.address):
-        # The names count unless the case's address decides (relate(), names_decide()), and only when it has
-        # some (its registry estate's name is one).
-        other_places.update(CaseSignature.objects.filter(case_id__in=missing).values_list("case_id", "places"))
-        frequencies = name_frequencies([places, *(other_places.get(pk, ()) for pk in near)])
-        documents, estates = indexed_count(), text.registry_estate_names()
-    places = set(places)
     mine = Facts.of(case)
     # Only the fields relate() reads of the other cases, as rows (not their long descriptions, nor model objects).
     others = [
@@ -526,9 +517,20 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     if not others:
         return []
     other_ids = np.array([other.id for other in others], np.int64)
+    # The names count only where they decide (names_decide(): not between two cases at estates, nor where an
+    # address does), and only when this case has some (its registry estate's name is one): the names, their
+    # counts and the registry are read only then.
+    named = {other.id for other in others if names_decide(mine, other)} if places else set()
+    frequencies, documents, estates = {}, 0, frozenset()
+    if named:
+        missing = [pk for pk in named if pk not in other_places]
+        other_places.update(CaseSignature.objects.filter(case_id__in=missing).values_list("case_id", "places"))
+        frequencies = name_frequencies([places, *(other_places.get(pk, ()) for pk in named)])
+        documents, estates = indexed_count(), text.registry_estate_names()
+    places = set(places)
     compared = [
         place_relation(places, set(other_places.get(other.id, ())), frequencies, documents, estates)
-        if names_decide(mine, other)
+        if other.id in named
         else (None, 0.0)
         for other in others
     ]
