@@ -184,14 +184,19 @@ def strip_places(text: str, names: list[str]) -> str:
 # Names in a text, found by what ends them: an estate or building (丽发新城, 伊景园滨河苑), an organisation (长沙学院,
 # 恒大地产项目), or an area (万家丽路, 泉塘街道). Up to eight characters before the ending; the words in front that are
 # not part of a name (我们, 严重影响, 关于) are then trimmed off by their part of speech.
-ESTATE_ENDINGS = "小区|花园|家园|新城|之城|公寓|大厦|新村|新苑|苑|国际|广场|华府|庭院|山庄|公馆|名城|府邸|城"
+# 府, 郡 and 岸 end many estates' names (旭辉御府, 林美水郡, 保利西海岸: counted in the real messages, after 政府).
+ESTATE_ENDINGS = (
+    "小区|花园|家园|新城|之城|公寓|大厦|新村|新苑|苑|国际|广场|华府|庭院|山庄|公馆|名城|府邸|城|府|郡|水岸|海岸|西岸"
+)
 ORG_ENDINGS = (
     "学院|大学|中学|小学|学校|幼儿园|医院|卫生院|公司|集团|银行|酒店|宾馆|商场|超市|市场|项目|工厂|驿站|会所|"
     "酒吧|网吧|棋牌室|麻将馆|搅拌站|加油站|物业|4S店|驾校"
 )
-AREA_ENDINGS = "街道|大道|路|街|巷|湖|镇|乡|桥"
+AREA_ENDINGS = "街道|大道|路|街|巷|湖|镇|乡|桥|湾"  # 湾: estates (星湖湾) and places (丁字湾, 王家湾) alike
 _ENDINGS = re.compile(rf"(?:{ESTATE_ENDINGS}|{ORG_ENDINGS}|{AREA_ENDINGS})")
 _NOT_AFTER_CITY = frozenset("市乡镇区管墙楼里中内外际")
+_NOT_BEFORE_FU = frozenset("政市县省镇区乡委")  # 政府, 市府, 县府: the government, not an estate
+_INNER_ENDINGS = frozenset(("府", "郡", "水岸", "海岸", "西岸", "湾"))
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -204,6 +209,14 @@ def _found_names(whole: str) -> list[str]:
         start, end = match.span()
         if start < last or (match.group() == "城" and whole[end : end + 1] in _NOT_AFTER_CITY):
             continue  # 文明城市, 城乡, 城区: not an estate
+        if match.group() == "府" and whole[start - 1 : start] in _NOT_BEFORE_FU:
+            continue
+        if (
+            match.group() in _INNER_ENDINGS
+            and (after := _ENDINGS.search(whole, end, end + 3))
+            and after.start() <= end + 1
+        ):
+            continue  # 兰亭湾畔小区, 楚府中学, 万境水岸小学: the name goes on to the next ending
         begin = start
         while begin > last and start - begin < 8 and _NAME_CHAR.match(whole[begin - 1]):
             begin -= 1

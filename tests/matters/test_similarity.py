@@ -348,6 +348,10 @@ def test_names_without_the_words_glued_in_front_and_kinds_of_organisation_named_
     keys = text.place_keys("丽发新城小区旁建搅拌厂严重扰民", "是丽发新城的业主，现广铁集团的职工，坐805路和地铁3号线。")
     assert {"丽发新城", "广铁集团", "805路", "3号线"} <= set(keys)
     assert text.compare_names(["205路", "丰顺路"], ["204路", "丰顺路"])[0] == 0  # two routes along one road
+    # Estates named with endings seen in the real messages; 政府 is no estate, and a name goes on to a later ending.
+    keys = text.place_keys("旭辉御府电梯频繁关人", "请市政府关注保利西海岸、林美水郡和兰亭湾畔小区，长郡楚府中学。")
+    assert set(keys) == {"旭辉御府", "保利西海岸", "林美水郡", "兰亭湾畔小区", "长郡楚府中学"}
+    assert text.compare_names(["旭辉御府"], ["保利西海岸"])[0] == 0
     # A kind of organisation in common words or verbs names none in particular: sharing it is not sharing a place.
     for generic in ("餐饮服务项目", "职业技术学院", "选聘物业", "违建搅拌站"):
         assert text.is_generic(generic), generic
