@@ -194,7 +194,7 @@ ORG_ENDINGS = (
 )
 AREA_ENDINGS = "街道|大道|路|街|巷|湖|镇|乡|桥|湾"  # 湾: estates (星湖湾) and places (丁字湾, 王家湾) alike
 _ENDINGS = re.compile(rf"(?:{ESTATE_ENDINGS}|{ORG_ENDINGS}|{AREA_ENDINGS})")
-_NOT_AFTER_CITY = frozenset("市乡镇区管墙楼里中内外际")
+_NOT_AFTER_CITY = frozenset("市乡镇区管墙楼里中内外际铁")  # 城铁: the intercity railway
 _NOT_BEFORE_FU = frozenset("政市县省镇区乡委")  # 政府, 市府, 县府: the government, not an estate
 _INNER_ENDINGS = frozenset(("府", "郡", "水岸", "海岸", "西岸", "湾"))
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
