@@ -217,6 +217,9 @@ def evaluate(path: Path) -> None:
     organisers_labels(path.parent / "messages_labelled.csv")
 
 
+MAX_SHOWN = 20  # similarity.MAX_SAME_CLASS: the whole same-class list, behind 更多
+
+
 def name_frequencies(places: list[set[str]]) -> dict[str, int]:
     """The document frequency of each name over the messages, as the index counts it (similarity.name_term)."""
     from matters.similarity import name_term
@@ -224,26 +227,41 @@ def name_frequencies(places: list[set[str]]) -> dict[str, int]:
     return Counter(name_term(name) for names in places for name in names)
 
 
-def linked_lists(vectors, rows: list[dict], categories: list | None = None):
+def linked_lists(
+    vectors, rows: list[dict], categories: list | None = None, shown: int = 5, estates: list[str] | None = None
+):
     """What the product shows for imported messages (no estate, no address, no category unless given): each
     message's CANDIDATES best texts judged by similarity.relate() with the place names of their texts, kept by
-    similarity.best(), as its same-matter and same-class lists (best five of each, by score)."""
+    similarity.best(), as its same-matter and same-class lists (the best `shown` of each, by score). `estates`:
+    each message's registry estate ("" for none), a name of its own (text.with_estate)."""
     import numpy as np
 
     from matters import similarity
 
     top = ranker(vectors)
-    names = [set(text.place_keys(r["subject"], r["body"])) for r in rows]
+    estates = estates or [""] * len(rows)
+    names = [
+        set(text.with_estate(text.place_keys(r["subject"], r["body"]), e)) for r, e in zip(rows, estates, strict=True)
+    ]
     frequencies = name_frequencies(names)
+    registry = {name: number for number, name in enumerate(sorted(set(estates) - {""}), 1)}
+    known = frozenset(registry)
     facts = [
-        similarity.Facts(i + 1, None if categories is None else categories[i], "", None, None, "", "", None)
+        similarity.Facts(
+            i + 1, None if categories is None else categories[i], "", registry.get(estates[i]), None, "", "", None
+        )
         for i in range(len(rows))
     ]
     matter_lists, class_lists = [], []
     for i in range(len(rows)):
         others = top(i, similarity.CANDIDATES)
         cosines = [text.cosine(vectors[i], vectors[j]) for j in others]
-        compared = [similarity.place_relation(names[i], names[j], frequencies, len(rows)) for j in others]
+        compared = [
+            similarity.place_relation(names[i], names[j], frequencies, len(rows), known)
+            if similarity.names_decide(facts[i], facts[j])
+            else (None, 0.0)
+            for j in others
+        ]
         codes = similarity.place_codes([code for code, _ in compared])
         relations = similarity.relate(
             similarity.Columns.of([facts[i]]),
@@ -253,8 +271,8 @@ def linked_lists(vectors, rows: list[dict], categories: list | None = None):
             [rarity for _, rarity in compared],
         )
         kept = similarity.best(np.zeros(len(others), np.int64), np.array(others, np.int64), relations).tolist()
-        matter_lists.append([others[p] for p in kept if relations.kind[p] == similarity.SAME_MATTER][:5])
-        class_lists.append([others[p] for p in kept if relations.kind[p] == similarity.SAME_CLASS][:5])
+        matter_lists.append([others[p] for p in kept if relations.kind[p] == similarity.SAME_MATTER][:shown])
+        class_lists.append([others[p] for p in kept if relations.kind[p] == similarity.SAME_CLASS][:shown])
     return matter_lists, class_lists
 
 
@@ -274,8 +292,38 @@ def shown_precision(lists, groups: dict[str, set[int]]) -> tuple[float, float, f
     return (statistics.mean(shown) if shown else 0.0), statistics.mean(per5), nonempty / total
 
 
+def estates_named(message: dict) -> set[str]:
+    """The estates a message names (text.place_keys: names that end like an estate's, not organisations')."""
+    keys = text.place_keys(message["subject"], message["body"])
+    return {key for key in keys if text.is_specific(key) and text.is_place(key)}
+
+
+def cross_estate(class_lists, messages, klass) -> tuple[float, int]:
+    """Same class across estates: for each message of a same-class group whose members name several estates,
+    and which names one itself, the first five of its same-class list that name an estate and none of its own
+    (text.compare_names' same name); precision of those (lists with any), and how many messages had one."""
+    estates = {i: estates_named(messages[i]) for members in klass.values() for i in members}
+    precisions = []
+    for members in klass.values():
+        named = [estates[i] for i in members if estates[i]]
+        if len({min(names) for names in named}) < 2:
+            continue
+        for i in members:
+            if not estates[i]:
+                continue
+            elsewhere = []
+            for j in class_lists[i]:
+                theirs = estates.get(j) if j in estates else estates_named(messages[j])
+                if theirs and not any(text.same_names([a], [b]) == 2 for a in estates[i] for b in theirs):
+                    elsewhere.append(j)
+            if elsewhere[:5]:
+                precisions.append(sum(1 for j in elsewhere[:5] if j in members) / len(elsewhere[:5]))
+    return (statistics.mean(precisions) if precisions else 0.0), len(precisions)
+
+
 def as_linked(messages, production, matter, klass) -> None:
-    matter_lists, class_lists = linked_lists(production, messages)
+    matter_lists, long_class_lists = linked_lists(production, messages, shown=MAX_SHOWN)
+    matter_lists, class_lists = [listed[:5] for listed in matter_lists], [listed[:5] for listed in long_class_lists]
     print("\nas linked (similarity.relate + best on the imported messages, no category): precision@5 of the lists")
     for name, lists, groups in (("same matter", matter_lists, matter), ("same class", class_lists, klass)):
         shown, per5, covered = shown_precision(lists, groups)
@@ -293,6 +341,25 @@ def as_linked(messages, production, matter, klass) -> None:
         1 for i, listed in enumerate(matter_lists) for j in listed if i in owner and j in owner and owner[i] != owner[j]
     )
     print(f"  same-matter links between two different labelled matters: {wrong}")
+    precision_elsewhere, counted = cross_estate(long_class_lists, messages, klass)
+    print(
+        f"  same class at other estates (groups naming several estates; the first five of a list naming an estate "
+        f"and not the message's own): precision {precision_elsewhere:.3f} over {counted} messages"
+    )
+    # As if every other message naming exactly one estate had been registered at it (Case.estate): a registry
+    # estate is a name of its case (text.with_estate), two estates decide between themselves.
+    estates = []
+    for number, message in enumerate(messages):
+        named = sorted(estates_named(message))
+        estates.append(named[0] if len(named) == 1 and number % 2 == 0 else "")
+    matter_lists, class_lists = linked_lists(production, messages, estates=estates)
+    at = sum(1 for e in estates if e)
+    for name, lists, groups in (("same matter", matter_lists, matter), ("same class", class_lists, klass)):
+        shown, per5, covered = shown_precision(lists, groups)
+        print(
+            f"  with {at} messages at a registry estate, {name}: precision of what is shown {shown:.3f}, "
+            f"hits/5 {per5:.3f}, with a list {covered:.2f}"
+        )
 
 
 def organisers_labels(path: Path) -> None:
@@ -477,6 +544,15 @@ def replicate(n: int) -> None:
             cursor.execute(
                 "UPDATE matters_term t SET df = t.df + c.n FROM (SELECT p.term_id, count(*) AS n FROM copy_map m "
                 "JOIN matters_posting p ON p.case_id = m.new GROUP BY p.term_id) c WHERE t.id = c.term_id"
+            )
+            # The names' counts too (similarity.name_term: a term per name, no postings): a copy names what its
+            # original names, so a name's rarity stays what it was.
+            cursor.execute(
+                "UPDATE matters_term t SET df = t.df + c.n FROM (SELECT LEFT(%(prefix)s || k.name, 40) AS text, "
+                "count(DISTINCT m.new) AS n FROM copy_map m JOIN matters_casesignature s ON s.case_id = m.new "
+                "CROSS JOIN LATERAL jsonb_array_elements_text(s.places) AS k (name) GROUP BY 1) c "
+                "WHERE t.text = c.text",
+                {"prefix": similarity.NAME_PREFIX},
             )
             cursor.execute("DROP TABLE copy_map")
             have += take

@@ -107,16 +107,22 @@ class Registry:
 
     facts: dict[int, similarity.Facts]
     at_place: dict[tuple, list[int]]  # ("estate", id) or ("address", neighbourhood, address) → open, newest first
-    places: dict[int, set[str]]  # the place keys of the cases with neither estate nor address
+    places: dict[int, tuple[str, ...]]  # the place keys of the cases whose names count (not those with an address only)
     neighbourhoods: dict[int, int | None]
     frequencies: dict[str, int]  # name term → document frequency (similarity.name_frequencies)
     documents: int  # the index's case count, for the names' rarity
+    estates: frozenset[str]  # the registry's estate names (text.compare_names)
 
     def same_text_place(self, pk: int, other: int) -> tuple[int | None, float]:
-        """similarity.place_relation of two cases' place keys (only cases with neither estate nor address have
-        some; no empty sets are made for the rest)."""
+        """similarity.place_relation of two cases' place keys, as find_matches compares them: only where the
+        names decide (similarity.names_decide)."""
+        facts = self.facts
+        if not similarity.names_decide(facts[pk], facts[other]):
+            return None, 0.0
         places = self.places
-        return similarity.place_relation(places.get(pk, ()), places.get(other, ()), self.frequencies, self.documents)
+        return similarity.place_relation(
+            places.get(pk, ()), places.get(other, ()), self.frequencies, self.documents, self.estates
+        )
 
     def columns(self, ids: np.ndarray) -> similarity.Columns:
         """The facts of these cases as columns (similarity.relate); a case the registry lacks gets empty facts."""
@@ -156,8 +162,8 @@ def load_registry() -> Registry:
         neighbourhoods[pk] = neighbourhood_id
         if status in OPEN_STATUSES:
             open_ids.append(pk)
-    placeless = CaseSignature.objects.filter(case__estate__isnull=True, case__address="")
-    places = {pk: set(keys) for pk, keys in placeless.values_list("case_id", "places").iterator(10_000)}
+    named = CaseSignature.objects.exclude(case__estate__isnull=True, case__address__gt="")
+    places = {pk: tuple(keys) for pk, keys in named.values_list("case_id", "places").iterator(10_000) if keys}
     names = Term.objects.filter(text__startswith=similarity.NAME_PREFIX).values_list("text", "df")
     registry = Registry(
         facts=facts,
@@ -166,6 +172,7 @@ def load_registry() -> Registry:
         neighbourhoods=neighbourhoods,
         frequencies=dict(names.iterator(50_000)),
         documents=similarity.indexed_count(),
+        estates=text.registry_estate_names(),
     )
     for pk in open_ids:  # newest first
         key = registry.place(pk)

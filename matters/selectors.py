@@ -96,7 +96,7 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
     candidates = list(candidates)
     signatures = [getattr(other, "signature", None) for other in candidates]
     frequencies = similarity.name_frequencies([places, *(set(getattr(s, "places", None) or []) for s in signatures)])
-    documents = similarity.indexed_count()
+    documents, estates = similarity.indexed_count(), text.registry_estate_names()
     found, mine = [], similarity.Facts.of(draft)
     # Issue 16: before a place is chosen, a case is judged as if the draft were at its place, so the warning
     # shows while the clerk types the title and description (the neighbourhood, when chosen, still counts).
@@ -105,7 +105,7 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
         other_vector = getattr(getattr(other, "signature", None), "vector", None) or {}
         score = text.cosine(vector, other_vector)
         other_places = set(getattr(getattr(other, "signature", None), "places", None) or [])
-        same_place, rarity = similarity.place_relation(places, other_places, frequencies, documents)
+        same_place, rarity = similarity.place_relation(places, other_places, frequencies, documents, estates)
         facts = similarity.Facts.of(other)
         assumed = unplaced and draft.neighbourhood_id in (None, other.neighbourhood_id)
         here = replace(mine, estate_id=facts.estate_id, address=facts.address) if assumed else mine
@@ -123,7 +123,8 @@ def _draft_vector(draft: Case) -> tuple[dict[str, float], set[str]]:
     from matters.models import IndexStats, Term
 
     names = text.registry_place_names()
-    bag, keys = text.read(draft.title, draft.description, names)
+    estate = draft.estate.name if draft.estate_id else ""
+    bag, keys = text.read(draft.title, draft.description, names, estate)
     if not bag:
         return {}, set()
     dfs = dict(Term.objects.filter(text__in=set(bag)).values_list("text", "df"))

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from cases.models import OPEN_STATUSES, Case
 from matters import parallel, text
 from matters.models import CaseLink, CaseSignature, IndexStats, LinkKind, LinkStatus, Posting, Term
-from places.models import Building, HousingType
+from places.models import Building, Estate, HousingType
 
 # A new case is compared through the postings of its rarest tokens: rarest first, as many as POSTING_BUDGET
 # postings allow (at most QUERY_TERMS tokens, at most POSTINGS_PER_TERM postings of a token, its heaviest). The
@@ -107,7 +107,7 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
         return signature, False
 
     places = text.registry_place_names()
-    bag, keys = text.read(case.title, case.description, places)
+    bag, keys = text.read(case.title, case.description, places, case.estate.name if case.estate_id else "")
     new_terms, old_terms = set(bag), set(signature.vector)
     added, removed = new_terms - old_terms, old_terms - new_terms
     new_names, old_names = set(map(name_term, keys)), set(map(name_term, signature.places or ()))
@@ -350,7 +350,9 @@ def relate(
 ) -> Relations:
     """Decide for pairs of cases (mine[i], other[i]) with text cosine similarity[i] whether each is the same
     matter, the same class of matter, or neither, and score it. `same_text_place`: whether their texts name the
-    same place (place_codes()); it counts only for cases without an estate or address; `name_rarity`: how rare
+    same place (place_codes()); it counts unless both cases have an estate (the estates decide) or one has an
+    address and no estate (the address decides): a case's registry estate is one of its names (text.with_estate),
+    so that a text naming estate X is not about a case registered at estate Y; `name_rarity`: how rare
     the name they share is (place_relation(); 1 when not given). One set of rules for a pair (judge()) and for
     a hundred thousand (matters.bulk), on numpy arrays."""
     similarity = np.asarray(similarity, np.float64)
@@ -361,8 +363,9 @@ def relate(
     same_address = ~has_estate & has_address & (mine.address == other.address)
     other_building = has_building & (other.building != 0) & ~same_building
     same_category = mine.category == other.category
-    no_places = ~(has_estate | (other.estate != 0) | has_address | other.address.astype(bool))
-    text_place = no_places & (same_text_place >= 1)
+    other_estate, other_address = other.estate != 0, other.address.astype(bool)
+    by_names = ~(has_estate & other_estate) & ~(~has_estate & has_address) & ~(~other_estate & other_address)
+    text_place = by_names & (same_text_place >= 1)
     # Unknown ages are NaN, and no comparison with NaN holds.
     alike = (np.abs(mine.age - other.age) <= ELEVATOR_AGE_TOLERANCE) & (mine.housing == other.housing)
     alike &= ~same_building
@@ -376,7 +379,7 @@ def relate(
     # A shared estate or named organisation, else an area: the rarer the name, the less text it needs.
     needed = np.where(same_text_place == 2, MATTER_TEXT, MATTER_TEXT_AREA) + COMMON_NAME_TEXT * (1 - rarity)
     text_matter = near_duplicate | (text_place & (similarity >= needed - 1e-12))
-    matter = (at_same_place & place_matter) | (no_places & text_matter)
+    matter = (at_same_place & place_matter) | (by_names & text_matter)
     in_class = (similarity >= CLASS_TEXT) | (same_category & (similarity >= CLASS_TEXT_SAME_CATEGORY))
     return Relations(
         kind=np.where(matter, SAME_MATTER, np.where(in_class, SAME_CLASS, NEITHER)),
@@ -452,20 +455,30 @@ def name_frequencies(name_sets) -> dict[str, int]:
     return found
 
 
-def place_relation(mine, theirs, frequencies: dict[str, int], documents: int) -> tuple[int | None, float]:
+def place_relation(
+    mine, theirs, frequencies: dict[str, int], documents: int, estates: frozenset[str] = frozenset()
+) -> tuple[int | None, float]:
     """How the names two texts mention compare (shares_place) and the rarity of the rarest name they share
-    (name_rarity; 0 when they share none)."""
-    code, names = text.compare_names(mine, theirs)
+    (name_rarity; 0 when they share none). `estates`: the registry's estate names (text.compare_names)."""
+    code, names = text.compare_names(mine, theirs, estates)
     if code < 0:
         return None, 0.0
     rarity = max((name_rarity(frequencies.get(name_term(n), 1), documents) for n in names), default=0.0)
     return code, rarity
 
 
-def shares_place(mine: set[str], theirs: set[str]) -> int | None:
+def names_decide(mine: Facts, other: Facts) -> bool:
+    """Whether the names of two cases decide whether they are at one place (relate()): not when both have an
+    estate (the estates do), nor when one has an address and no estate (the address does)."""
+    return not (mine.estate_id and other.estate_id) and not any(
+        facts.address and not facts.estate_id for facts in (mine, other)
+    )
+
+
+def shares_place(mine: set[str], theirs: set[str], estates: frozenset[str] = frozenset()) -> int | None:
     """How the place and organisation names two texts mention compare (text.same_names): 2 they share an
     estate or organisation, 1 an area only, 0 they name different ones, None one names none."""
-    same = text.same_names(mine, theirs)
+    same = text.same_names(mine, theirs, estates)
     return None if same < 0 else same
 
 
@@ -493,15 +506,6 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     near = [pk for pk, similarity in similarities.items() if similarity >= MIN_TEXT]
     if not near:
         return []
-    missing = [pk for pk in near if pk not in vectors]
-    frequencies, documents = {}, 0
-    if places and not (case.estate_id or case.address):
-        # The places the texts name count only between two cases without an estate or address (relate()), and
-        # only when this one's text names some.
-        other_places.update(CaseSignature.objects.filter(case_id__in=missing).values_list("case_id", "places"))
-        frequencies = name_frequencies([places, *(other_places.get(pk, ()) for pk in near)])
-        documents = indexed_count()
-    places = set(places)
     mine = Facts.of(case)
     # Only the fields relate() reads of the other cases, as rows (not their long descriptions, nor model objects).
     others = [
@@ -513,7 +517,23 @@ def find_matches(case: Case, vector: dict[str, float], places: list[str] = ()) -
     if not others:
         return []
     other_ids = np.array([other.id for other in others], np.int64)
-    compared = [place_relation(places, set(other_places.get(other.id, ())), frequencies, documents) for other in others]
+    # The names count only where they decide (names_decide(): not between two cases at estates, nor where an
+    # address does), and only when this case has some (its registry estate's name is one): the names, their
+    # counts and the registry are read only then.
+    named = {other.id for other in others if names_decide(mine, other)} if places else set()
+    frequencies, documents, estates = {}, 0, frozenset()
+    if named:
+        missing = [pk for pk in named if pk not in other_places]
+        other_places.update(CaseSignature.objects.filter(case_id__in=missing).values_list("case_id", "places"))
+        frequencies = name_frequencies([places, *(other_places.get(pk, ()) for pk in named)])
+        documents, estates = indexed_count(), text.registry_estate_names()
+    places = set(places)
+    compared = [
+        place_relation(places, set(other_places.get(other.id, ())), frequencies, documents, estates)
+        if other.id in named
+        else (None, 0.0)
+        for other in others
+    ]
     relations = relate(
         Columns.of([mine]),  # one row: numpy pairs it with every other case
         Columns.of(others),
@@ -588,7 +608,9 @@ def signatures_bulk(cases: list[Case], *, clear: bool = True) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
     places = text.registry_place_names()
-    read = dict(zip([c.pk for c in cases], read_texts([(c.title, c.description) for c in cases], places), strict=True))
+    estates = dict(Estate.objects.filter(pk__in={c.estate_id for c in cases if c.estate_id}).values_list("pk", "name"))
+    texts = [(c.title, c.description, estates.get(c.estate_id, "")) for c in cases]
+    read = dict(zip([c.pk for c in cases], read_texts(texts, places), strict=True))
     bags = {pk: bag for pk, (bag, _) in read.items()}
     increments: dict[str, int] = {}
     for bag in bags.values():
@@ -621,9 +643,9 @@ def signatures_bulk(cases: list[Case], *, clear: bool = True) -> int:
     return len(cases)
 
 
-def read_texts(texts: list[tuple[str, str]], places: list[str]) -> list[tuple[list[str], list[str]]]:
-    """The tokens and place keys of many (title, description) texts: on every CPU for more than 1,000 texts
-    (segmenting the words is most of indexing a big import)."""
+def read_texts(texts: list[tuple[str, ...]], places: list[str]) -> list[tuple[list[str], list[str]]]:
+    """The tokens and place keys of many (title, description[, registry estate name]) texts: on every CPU for
+    more than 1,000 texts (segmenting the words is most of indexing a big import)."""
     size = max(1000, -(-len(texts) // (os.cpu_count() or 1)))
     parallel.shared["places"] = places
     try:
@@ -633,9 +655,9 @@ def read_texts(texts: list[tuple[str, str]], places: list[str]) -> list[tuple[li
         del parallel.shared["places"]
 
 
-def _read_texts(texts: list[tuple[str, str]]) -> list[tuple[list[str], list[str]]]:
+def _read_texts(texts: list[tuple[str, ...]]) -> list[tuple[list[str], list[str]]]:
     places = parallel.shared["places"]
-    return [text.read(title, body, places) for title, body in texts]
+    return [text.read(title, body, places, *estate) for title, body, *estate in texts]
 
 
 # From this many never-indexed cases on, when they also outnumber the indexed ones (a first big import), bulk

@@ -184,14 +184,19 @@ def strip_places(text: str, names: list[str]) -> str:
 # Names in a text, found by what ends them: an estate or building (丽发新城, 伊景园滨河苑), an organisation (长沙学院,
 # 恒大地产项目), or an area (万家丽路, 泉塘街道). Up to eight characters before the ending; the words in front that are
 # not part of a name (我们, 严重影响, 关于) are then trimmed off by their part of speech.
-ESTATE_ENDINGS = "小区|花园|家园|新城|之城|公寓|大厦|新村|新苑|苑|国际|广场|华府|庭院|山庄|公馆|名城|府邸|城"
+# 府, 郡 and 岸 end many estates' names (旭辉御府, 林美水郡, 保利西海岸: counted in the real messages, after 政府).
+ESTATE_ENDINGS = (
+    "小区|花园|家园|新城|之城|公寓|大厦|新村|新苑|苑|国际|广场|华府|庭院|山庄|公馆|名城|府邸|城|府|郡|水岸|海岸|西岸"
+)
 ORG_ENDINGS = (
     "学院|大学|中学|小学|学校|幼儿园|医院|卫生院|公司|集团|银行|酒店|宾馆|商场|超市|市场|项目|工厂|驿站|会所|"
     "酒吧|网吧|棋牌室|麻将馆|搅拌站|加油站|物业|4S店|驾校"
 )
-AREA_ENDINGS = "街道|大道|路|街|巷|湖|镇|乡|桥"
+AREA_ENDINGS = "街道|大道|路|街|巷|湖|镇|乡|桥|湾"  # 湾: estates (星湖湾) and places (丁字湾, 王家湾) alike
 _ENDINGS = re.compile(rf"(?:{ESTATE_ENDINGS}|{ORG_ENDINGS}|{AREA_ENDINGS})")
-_NOT_AFTER_CITY = frozenset("市乡镇区管墙楼里中内外际")
+_NOT_AFTER_CITY = frozenset("市乡镇区管墙楼里中内外际铁")  # 城铁: the intercity railway
+_NOT_BEFORE_FU = frozenset("政市县省镇区乡委")  # 政府, 市府, 县府: the government, not an estate
+_INNER_ENDINGS = frozenset(("府", "郡", "水岸", "海岸", "西岸", "湾"))
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -204,6 +209,14 @@ def _found_names(whole: str) -> list[str]:
         start, end = match.span()
         if start < last or (match.group() == "城" and whole[end : end + 1] in _NOT_AFTER_CITY):
             continue  # 文明城市, 城乡, 城区: not an estate
+        if match.group() == "府" and whole[start - 1 : start] in _NOT_BEFORE_FU:
+            continue
+        if (
+            match.group() in _INNER_ENDINGS
+            and (after := _ENDINGS.search(whole, end, end + 3))
+            and after.start() <= end + 1
+        ):
+            continue  # 兰亭湾畔小区, 楚府中学, 万境水岸小学: the name goes on to the next ending
         begin = start
         while begin > last and start - begin < 8 and _NAME_CHAR.match(whole[begin - 1]):
             begin -= 1
@@ -231,7 +244,12 @@ _PROPER = ("ns", "nr", "nrt", "nz", "nt", "j")  # place, person, other proper na
 COMMON_WORD = 300  # jieba's frequency from which a word of those parts of speech is a common word, not a name
 _NOT_A_NAME_CHARS = frozenset(
     "的了在和与及或是到从向对把被这那个条些每该其距离往近旁边内外里中上下前后附靠沿朝至经米口"
+    "现此买谁看将以由给即据因跟称请让为于"  # 现广铁集团, 此代表东能华府, 买万科魅力之城
 )
+# jieba glues a preposition or verb to an unknown name after it (在丽发 新城, 看丽发 新城, 以不缴 物业): such a
+# first word loses its first character.
+_GLUED = frozenset("在是看到以现买将由给从对向")
+_GLUED_TAGS = frozenset(("v", "p", "d", "vn"))
 # Words that end like a name or stand in front of one but name nothing in particular (这条路, 公交线路, 安置小区,
 # 物业公司, 商品房…).
 GENERIC_NAMES = _word_set(
@@ -261,8 +279,13 @@ _LATIN_AND_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 def _common_stem(stem: str) -> bool:
     """A name whose distinctive part is one common word names a kind of place, not a place (职业学院, 口腔医院,
     人民医院, 实验学校); a proper name (丽发, 中海, 伊景园) is rare or not a word at all."""
-    tagged = rjieba.tag(stem)
-    return len(tagged) == 1 and tagged[0][1] not in _PROPER and _frequency(stem) >= COMMON_STEM
+    tagged = rjieba.tag(stem.removesuffix("有限").removesuffix("股份"))  # 置业有限公司
+    if len(tagged) == 1:
+        word, tag = tagged[0]
+        return tag not in _PROPER and (tag.startswith("v") or _frequency(word) >= COMMON_STEM)  # 选聘物业
+    # Several words, none of them a name: common words and verbs (餐饮服务项目, 置业有限公司, 职业技术学院,
+    # 违建搅拌站, 选聘物业) say what kind of organisation, not which one.
+    return all(tag not in _PROPER and (tag.startswith("v") or _frequency(word) >= COMMON_STEM) for word, tag in tagged)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -282,7 +305,9 @@ def _trim_name(found: str) -> str:
         ):
             break
         start -= 1
-    name = "".join(word for word, _ in tagged[start:]).lstrip(_LATIN_AND_DIGITS)
+    first = tagged[start][0] if start < len(tagged) - 1 else ""
+    glued = len(first) > 1 and first[0] in _GLUED and tagged[start][1] in _GLUED_TAGS
+    name = "".join(word for word, _ in tagged[start:])[1 if glued else 0 :].lstrip(_LATIN_AND_DIGITS)
     stem = ENDING.sub("", name)
     if (
         len(stem) < 2
@@ -308,6 +333,16 @@ def is_district(name: str) -> bool:
     return bool(DISTRICT.fullmatch(name))
 
 
+# Numbered bus routes and metro lines (205路, X205路, 3号线): named like a road, an area (a metro line's problems
+# at two stations are two matters), and a different number is a different route: 205路 and 204路 are two
+# matters. An address's number follows its road (人民路205号), so a number before 路 is a route.
+ROUTE = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]?\d{1,4}(?:路(?![口段面灯边])|号线)")
+
+
+def is_route(name: str) -> bool:
+    return bool(ROUTE.fullmatch(name))
+
+
 def place_keys(title: str, description: str, names: list[str] = ()) -> list[str]:
     """The names of the places and organisations a text mentions (registry names and unknown ones), and the
     districts it names, each once: two texts name the same place when they share a name (丽发新城; one may be
@@ -317,18 +352,33 @@ def place_keys(title: str, description: str, names: list[str] = ()) -> list[str]
     districts = set(DISTRICT.findall(raw))
     whole = GENERIC_PLACE.sub(" ", raw)
     found = {name for name in names if name in whole and len(name) >= 3}
+    found.update(route.upper() for route in ROUTE.findall(raw))
     for match in _found_names(whole):
         name = _trim_name(match)
         if name:
             found.add(name)
+    return sorted({*_outermost(found), *districts})
+
+
+def _outermost(found) -> list[str]:
     # A name inside a longer one found too (伊景园滨河苑 → 滨河苑) adds nothing.
-    kept = {name for name in found if not any(name != other and name in other for other in found)}
-    return sorted(kept | districts)
+    return sorted({name for name in found if not any(name != other and name in other for other in found)})
 
 
-def is_specific(name: str) -> bool:
-    """An estate, building or organisation (丽发新城, 长沙学院), not an area (万家丽路, 泉塘街道)."""
-    return bool(SPECIFIC.search(name))
+def with_estate(keys: list[str], estate: str = "") -> list[str]:
+    """place_keys() with the case's registry estate added as one more name: a case registered at an estate
+    names it as surely as a text that mentions it (compare_names)."""
+    estate = (estate or "").strip()
+    if len(estate) < 2:
+        return list(keys)
+    districts = {key for key in keys if is_district(key)}
+    return sorted({*_outermost({*(key for key in keys if key not in districts), estate}), *districts})
+
+
+def is_specific(name: str, estates: frozenset[str] = frozenset()) -> bool:
+    """An estate, building or organisation (丽发新城, 长沙学院), not an area (万家丽路, 泉塘街道). `estates`: the
+    registry's estate names, estates whatever they end with (晶华园, 句容里)."""
+    return bool(SPECIFIC.search(name)) or name in estates
 
 
 def is_place(name: str) -> bool:
@@ -347,34 +397,38 @@ def _same_name(a: str, b: str) -> bool:
     return a == b or (len(a) >= 3 and len(b) >= 3 and (a in b or b in a))
 
 
-def compare_names(mine, theirs) -> tuple[int, list[str]]:
+def compare_names(mine, theirs, estates: frozenset[str] = frozenset()) -> tuple[int, list[str]]:
     """How the names two texts mention compare, and the names (of `mine`) that the answer rests on: 2, they
     share an estate or organisation (its names); 1, they share an area, or an organisation named generically,
     but name no different estates or organisations (the shared names); 0, they name different places (a
     different estate, organisation or district whatever else they share, or no name in common); -1, one of
-    them names none (a district alone is no name)."""
+    them names none (a district alone is no name). `estates`: the registry's estate names (is_specific)."""
     districts_mine = {a for a in mine if is_district(a)}
     districts_theirs = {b for b in theirs if is_district(b)}
     mine = [a for a in mine if a not in districts_mine]
     theirs = [b for b in theirs if b not in districts_theirs]
-    code, names = _compare(mine, theirs)
+    code, names = _compare(mine, theirs, estates)
     if code != 2 and districts_mine and districts_theirs and not districts_mine & districts_theirs:
         return 0, []  # two districts: whatever the texts share, not one place
     return code, names
 
 
-def _compare(mine: list[str], theirs: list[str]) -> tuple[int, list[str]]:
+def _compare(mine: list[str], theirs: list[str], estates: frozenset[str]) -> tuple[int, list[str]]:
     if not (mine and theirs):
         return -1, []
+
+    def specific(name: str) -> bool:
+        return is_specific(name, estates)
+
     pairs = [(a, b) for a in mine for b in theirs if _same_name(a, b)]
-    strong = sorted({a for a, b in pairs if is_specific(a) and is_specific(b) and not (is_generic(a) or is_generic(b))})
+    strong = sorted({a for a, b in pairs if specific(a) and specific(b) and not (is_generic(a) or is_generic(b))})
     if strong:
         return 2, strong
     shared = sorted({a for a, _ in pairs})
     if not shared:
         return 0, []
-    specific_mine = [a for a in mine if is_specific(a)]
-    specific_theirs = [b for b in theirs if is_specific(b)]
+    specific_mine = [a for a in mine if specific(a)]
+    specific_theirs = [b for b in theirs if specific(b)]
     matched_theirs = {b for _, b in pairs}
     if any(a not in shared for a in specific_mine) and any(b not in matched_theirs for b in specific_theirs):
         return 0, []  # the same road (or a generic name), different estates or organisations
@@ -383,9 +437,9 @@ def _compare(mine: list[str], theirs: list[str]) -> tuple[int, list[str]]:
     return 1, shared
 
 
-def same_names(mine, theirs) -> int:
+def same_names(mine, theirs, estates: frozenset[str] = frozenset()) -> int:
     """compare_names() without the names."""
-    return compare_names(mine, theirs)[0]
+    return compare_names(mine, theirs, estates)[0]
 
 
 def words(text: str) -> list[str]:
@@ -399,16 +453,17 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
-def read(title: str, description: str, places: list[str] = ()) -> tuple[list[str], list[str]]:
-    """The bag of tokens of a case (repeated tokens count) and its place keys (place_keys). The estates and
-    areas the text names are cut out of the bag with the registry's names: two cases at one estate otherwise
-    share its name's words and bigrams (谷山 庭院 山庭), whatever their problems."""
+def read(title: str, description: str, places: list[str] = (), estate: str = "") -> tuple[list[str], list[str]]:
+    """The bag of tokens of a case (repeated tokens count) and its place keys (place_keys, with its registry
+    `estate`'s name: with_estate). The estates and areas the text names are cut out of the bag with the
+    registry's names: two cases at one estate otherwise share its name's words and bigrams (谷山 庭院 山庭),
+    whatever their problems."""
     keys = place_keys(title, description, places)
     names = sorted({*places, *(key for key in keys if is_place(key))}, key=len, reverse=True)
     title = strip_places(title or "", names)
     description = strip_places(description or "", names)
     bag = [token[:40] for token in words(title) * TITLE_REPEAT + words(description) + bigrams(title)]
-    return bag, keys
+    return bag, with_estate(keys, estate)
 
 
 def tokens(title: str, description: str, places: list[str] = ()) -> list[str]:
@@ -480,7 +535,7 @@ def content_hash(*parts) -> str:
 
 # --- the registry's place names, cached per process for a short while ---------------------------
 
-_cache: dict = {"at": 0.0, "key": None, "names": []}
+_cache: dict = {"at": 0.0, "key": None, "names": [], "estates": frozenset()}
 _lock = threading.Lock()
 REGISTRY_TTL = 300
 
@@ -488,21 +543,33 @@ REGISTRY_TTL = 300
 def registry_place_names() -> list[str]:
     """Estate names and addresses and neighbourhood names from places.models; rebuilt when the registry grows,
     and every few minutes (renames)."""
-    from django.db.models import Count, Max
+    return _registry()["names"]
+
+
+def registry_estate_names() -> frozenset[str]:
+    """The registry's estate names (compare_names' `estates`), cached as registry_place_names()."""
+    return _registry()["estates"]
+
+
+def _registry() -> dict:
+    from django.db import connection
 
     from places.models import Estate, Neighbourhood
 
-    key = (
-        tuple(Estate.objects.aggregate(n=Count("id"), m=Max("id")).values()),
-        tuple(Neighbourhood.objects.aggregate(n=Count("id"), m=Max("id")).values()),
-    )
+    # One statement for both tables (asked at every case flagged): their sizes and highest ids.
+    tables = [connection.ops.quote_name(model._meta.db_table) for model in (Estate, Neighbourhood)]
+    with connection.cursor() as cursor:
+        parts = ", ".join(f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(id) FROM {table})" for table in tables)
+        cursor.execute(f"SELECT {parts}")
+        key = cursor.fetchone()
     with _lock:
         if _cache["key"] == key and time.monotonic() - _cache["at"] < REGISTRY_TTL:
-            return _cache["names"]
-    names = list(Estate.objects.values_list("name", flat=True))
+            return dict(_cache)
+    estates = list(Estate.objects.values_list("name", flat=True))
+    names = list(estates)
     names += [a for a in Estate.objects.values_list("address", flat=True) if a]
     names += list(Neighbourhood.objects.values_list("name", flat=True))
     result = place_names(names)
     with _lock:
-        _cache.update(at=time.monotonic(), key=key, names=result)
-    return result
+        _cache.update(at=time.monotonic(), key=key, names=result, estates=frozenset(e.strip() for e in estates))
+        return dict(_cache)

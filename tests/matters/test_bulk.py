@@ -315,3 +315,46 @@ def test_a_few_stale_cases_in_a_big_index_are_flagged_one_by_one(corpus, monkeyp
     Case.objects.filter(pk__in=[case.pk for case in many]).update(updated_at=timezone.now())
     assert services.similarity_sweep() == len(many)
     assert calls == [len(many)]
+
+
+def test_a_registry_estate_is_a_name_of_its_cases_in_bulk_as_one_by_one(staff_user, neighbourhood, noise_category):
+    # A case registered at 丽发新城 and a text that names 丽发新城 are at one place; a case registered at 星沙花园
+    # is not where a text naming 丽发新城 is, however alike the texts.
+    lifa = Estate.objects.create(neighbourhood=neighbourhood, name="丽发新城", housing_type=HousingType.COMMODITY)
+    xingsha = Estate.objects.create(neighbourhood=neighbourhood, name="星沙花园", housing_type=HousingType.COMMODITY)
+    problem = ("小区旁边搅拌站噪音扰民", "小区旁边违规建设搅拌站，日夜施工，噪音粉尘严重。")
+    at_lifa, at_xingsha, at_address = (
+        make_case(
+            staff_user,
+            neighbourhood=neighbourhood,
+            category=noise_category,
+            title=problem[0],
+            description=problem[1],
+            **place,
+        )
+        for place in ({"estate": lifa}, {"estate": xingsha}, {"address": "开元路8号"})
+    )
+    placeless = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=title, description=body)
+        for title, body in PLACELESS
+    ]
+    cases = [at_lifa, at_xingsha, at_address, *placeless]
+    ids = [case.pk for case in cases]
+    similarity.signatures_bulk(list(cases[0].__class__.objects.filter(pk__in=ids)))
+    for case_id in ids:
+        services.flag_case(case_id=case_id)
+    one_by_one = state()
+    matter = {(a, b) for a, b, kind, *_ in one_by_one[0] if kind == "same_matter"}
+
+    def linked(case, other):
+        return (min(case.pk, other.pk), max(case.pk, other.pk)) in matter
+
+    lifa_texts, xingsha_text = placeless[:2], placeless[2]
+    assert all(linked(at_lifa, other) for other in lifa_texts)
+    assert not any(linked(at_xingsha, other) for other in lifa_texts) and linked(at_xingsha, xingsha_text)
+    assert not linked(at_lifa, xingsha_text) and not linked(at_lifa, at_xingsha)
+    assert not any(linked(at_address, other) for other in placeless)  # an address decides, not names
+    CaseLink.objects.all().delete()
+    MatterClass.objects.all().delete()
+    services.flag_many(ids)
+    assert state() == one_by_one

@@ -323,6 +323,42 @@ def test_cases_naming_different_colleges_or_districts_are_not_the_same_matter_wh
     assert links_of(cases[2])[cases[4].pk].kind == LinkKind.SAME_MATTER
 
 
+def test_two_bus_routes_are_two_matters_and_one_route_is_one(staff_user, neighbourhood, noise_category):
+    from tests.conftest import make_case
+
+    texts = [
+        ("A市205路公交车经常不按时发车", "205路公交车早上经常不按时发车，乘客在站台等四十分钟，上班迟到。"),
+        ("A市205路公交车早上不按时发车", "205路公交车早上总是不按时发车，乘客在站台久等，上班天天迟到。"),
+        ("A市204路公交车经常不按时发车", "204路公交车早上经常不按时发车，乘客在站台等四十分钟，上班迟到。"),
+    ]
+    cases = [
+        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
+        for t, d in texts
+    ]
+    for case in cases:
+        services.flag_case(case_id=case.pk)
+    assert links_of(cases[0])[cases[1].pk].kind == LinkKind.SAME_MATTER
+    assert links_of(cases[0])[cases[2].pk].kind == LinkKind.SAME_CLASS
+    assert links_of(cases[1])[cases[2].pk].kind == LinkKind.SAME_CLASS
+
+
+def test_names_without_the_words_glued_in_front_and_kinds_of_organisation_named_generically():
+    from matters import text
+
+    keys = text.place_keys("丽发新城小区旁建搅拌厂严重扰民", "是丽发新城的业主，现广铁集团的职工，坐805路和地铁3号线。")
+    assert {"丽发新城", "广铁集团", "805路", "3号线"} <= set(keys)
+    assert text.compare_names(["205路", "丰顺路"], ["204路", "丰顺路"])[0] == 0  # two routes along one road
+    # Estates named with endings seen in the real messages; 政府 is no estate, and a name goes on to a later ending.
+    keys = text.place_keys("旭辉御府电梯频繁关人", "请市政府关注保利西海岸、林美水郡和兰亭湾畔小区，长郡楚府中学。")
+    assert set(keys) == {"旭辉御府", "保利西海岸", "林美水郡", "兰亭湾畔小区", "长郡楚府中学"}
+    assert text.compare_names(["旭辉御府"], ["保利西海岸"])[0] == 0
+    # A kind of organisation in common words or verbs names none in particular: sharing it is not sharing a place.
+    for generic in ("餐饮服务项目", "职业技术学院", "选聘物业", "违建搅拌站"):
+        assert text.is_generic(generic), generic
+    assert not text.is_generic("广铁集团") and not text.is_generic("长沙学院")
+    assert text.compare_names(["星月绿洲小区", "餐饮服务项目"], ["万坤图大厦", "无餐饮服务项目"])[0] == 0
+
+
 def test_two_problems_at_one_estate_are_not_linked_through_the_characters_of_its_name(
     staff_user, neighbourhood, noise_category
 ):
@@ -521,8 +557,12 @@ def _rules(case, other, similarity, same_text_place, rarity=1.0):
     same_address = not case.estate_id and bool(case.address) and case.address == other.address
     other_building = bool(case.building_id and other.building_id) and not same_building
     same_category = case.category_id == other.category_id
-    no_places = not (case.estate_id or other.estate_id or case.address or other.address)
-    text_place = no_places and same_text_place in (1, 2)  # a shared estate, organisation or area
+    # The names decide unless both cases have an estate or one has an address and no estate; a case's
+    # registry estate is one of its names.
+    by_names = not (case.estate_id and other.estate_id) and not any(
+        c.address and not c.estate_id for c in (case, other)
+    )
+    text_place = by_names and same_text_place in (1, 2)  # a shared estate, organisation or area
     ages = (case.elevator_age, other.elevator_age)
     alike = (
         None not in ages
@@ -536,7 +576,7 @@ def _rules(case, other, similarity, same_text_place, rarity=1.0):
     # A shared estate or organisation needs 0.20 of text, a shared area 0.40; a common name up to 0.15 more.
     needed = (0.20 if same_text_place == 2 else 0.40) + 0.15 * (1 - rarity)
     text_matter = (similarity >= 0.55 and same_text_place != 0) or (text_place and similarity >= needed - 1e-12)
-    if (at_same_place and place_matter) or (no_places and text_matter):
+    if (at_same_place and place_matter) or (by_names and text_matter):
         return LinkKind.SAME_MATTER, round(min(1.0, score), 3)
     if similarity >= 0.45 or (same_category and similarity >= 0.12):
         return LinkKind.SAME_CLASS, round(min(1.0, score), 3)
@@ -598,3 +638,14 @@ def test_a_pairs_kind_score_and_reasons_follow_the_rules():
     assert match.reasons[-1] == "楼栋条件相同: 商品房, 电梯 21 年"
     # Too little text in common for either kind, whatever the place.
     assert judge(here, same_building, 0.05) is None
+
+
+def test_a_registry_estate_is_an_estate_whatever_its_name_ends_with():
+    from matters import text
+
+    estates = frozenset({"晶华园", "句容里"})
+    assert text.with_estate(["A3区", "江宁路"], "晶华园") == ["A3区", "晶华园", "江宁路"]
+    # 晶华园 ends like no estate name: without the registry it would be an area, shared by many problems.
+    assert text.compare_names(["晶华园"], ["晶华园", "江宁路"], estates) == (2, ["晶华园"])
+    assert text.compare_names(["晶华园"], ["西康公寓"], estates)[0] == 0
+    assert text.compare_names(["句容里", "江宁路"], ["晶华园", "江宁路"], estates)[0] == 0
