@@ -32,6 +32,7 @@ KEPT = [
     "intake_by_type",
     "estates",
     "neighbourhoods",
+    "median_estimated",
 ]
 
 
