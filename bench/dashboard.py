@@ -168,7 +168,6 @@ def seed(n, rng):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE cases_case")
-            cursor.execute("VACUUM ANALYZE dashboards_rollup")
     return hoods, staff, committee
 
 

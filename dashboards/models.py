@@ -56,5 +56,6 @@ class Rollup(models.Model):
         return f"{self.grain} {self.start} {self.neighbourhood_id} {self.dimension}={self.key}: {self.total}"
 
 
+# A zero is stored as NULL: most of a row's bins are empty, and NULLs take no room and no work in a SUM.
 for _name in COUNTS + BIN_FIELDS:
-    Rollup.add_to_class(_name, models.IntegerField(default=0))
+    Rollup.add_to_class(_name, models.IntegerField(null=True))

@@ -25,7 +25,7 @@ from tests.dashboards.conftest import shown
 def kept() -> dict:
     """Every roll-up row that counts anything."""
     rows = Rollup.objects.values_list("grain", "start", "neighbourhood_id", "dimension", "key", *rollups.FIELDS)
-    return {row[:5]: row[5:] for row in rows if any(row[5:])}
+    return {row[:5]: tuple(count or 0 for count in row[5:]) for row in rows if any(row[5:])}
 
 
 def assert_kept_equals_a_recount() -> None:
