@@ -59,3 +59,30 @@ class Rollup(models.Model):
 # A zero is stored as NULL: most of a row's bins are empty, and NULLs take no room and no work in a SUM.
 for _name in COUNTS + BIN_FIELDS:
     Rollup.add_to_class(_name, models.IntegerField(null=True))
+
+
+class LiveCase(models.Model):
+    """A narrow copy of each case whose figures move with the clock or the month: open, or resolved since the first
+    of last month. The dashboards read open, overdue, late and "resolved this month" here, not from the case rows
+    scattered over the whole cases table (dashboards/rollups.py keeps it)."""
+
+    case_id = models.IntegerField(primary_key=True)
+    received_at = models.DateTimeField()
+    neighbourhood_id = models.IntegerField()
+    category_id = models.IntegerField()
+    method_id = models.IntegerField(null=True)
+    team_id = models.IntegerField(null=True)
+    channel_id = models.IntegerField(null=True)
+    request_type_id = models.IntegerField(null=True)
+    estate_id = models.IntegerField(null=True)
+    is_open = models.BooleanField()
+    accepted = models.BooleanField()
+    first_contact_due = models.DateTimeField(null=True)
+    due_at = models.DateTimeField(null=True)
+    resolved_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["received_at"], name="livecase_received")]
+
+    def __str__(self):
+        return f"{self.case_id} {'open' if self.is_open else self.resolved_at}"

@@ -28,9 +28,9 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from cases.models import ANSWERED_RESULTS, DONE_STATUSES, SATISFIED_RESULTS, Case, Status
+from cases.models import ANSWERED_RESULTS, DONE_STATUSES, OPEN_STATUSES, SATISFIED_RESULTS, Case, Status
 from dashboards.bins import bin_of
-from dashboards.models import BIN_FIELDS, COUNTS, Grain, Rollup
+from dashboards.models import BIN_FIELDS, COUNTS, Grain, LiveCase, Rollup
 
 # dimension → the case column that keys it
 DIMENSION_COLUMNS = {
@@ -48,6 +48,7 @@ INDEX = {name: index for index, name in enumerate(FIELDS)}
 BIN_START = len(COUNTS)
 # The case columns a contribution reads.
 FACTS = [
+    "id",
     "received_at",
     "status",
     "accepted_at",
@@ -61,6 +62,7 @@ FACTS = [
     *DIMENSION_COLUMNS.values(),
 ]
 _DONE = set(DONE_STATUSES)
+_OPEN = set(OPEN_STATUSES)
 _SATISFIED = set(SATISFIED_RESULTS)
 _ANSWERED = set(ANSWERED_RESULTS)
 
@@ -180,17 +182,80 @@ def _insert(rows: list[tuple[Bucket, list[int]]], tail: str, table: str) -> None
 def on_case_writes(*, changes) -> None:
     """The cases.hooks listener (registered in DashboardsConfig.ready)."""
     apply(changes)
+    keep_live([after if after is not None else {"id": before["id"]} for before, after in changes])
+
+
+# --- the live cases ------------------------------------------------------------------------------
+
+
+def live_since(now: datetime | None = None) -> datetime:
+    """The first moment of last month (local): a case resolved since then is kept in LiveCase."""
+    first = timezone.localdate(now).replace(day=1)
+    last_month = (first - timedelta(days=1)).replace(day=1)
+    return timezone.make_aware(datetime.combine(last_month, datetime.min.time()))
+
+
+def is_live(facts: dict, since: datetime) -> bool:
+    if facts.get("status") in (None, Status.MERGED):
+        return False
+    return facts["status"] in _OPEN or (facts["resolved_at"] is not None and facts["resolved_at"] >= since)
+
+
+_LIVE_COLUMNS = ["received_at", *DIMENSION_COLUMNS.values(), "first_contact_due", "due_at", "resolved_at"]
+
+
+def keep_live(cases: list[dict]) -> None:
+    """Insert, update or remove the LiveCase rows of these cases (facts as they are now)."""
+    since = live_since()
+    kept = [
+        LiveCase(
+            case_id=facts["id"],
+            is_open=facts["status"] in _OPEN,
+            accepted=facts["accepted_at"] is not None,
+            **{column: facts[column] for column in _LIVE_COLUMNS},
+        )
+        for facts in cases
+        if is_live(facts, since)
+    ]
+    gone = [facts["id"] for facts in cases if not is_live(facts, since)]
+    if gone:
+        LiveCase.objects.filter(case_id__in=gone).delete()
+    if kept:
+        fields = [field.name for field in LiveCase._meta.concrete_fields if field.name != "case_id"]
+        LiveCase.objects.bulk_create(kept, update_conflicts=True, unique_fields=["case_id"], update_fields=fields)
+
+
+def prune_live() -> int:
+    """Remove the rows of cases resolved before last month (they can no longer be resolved "this month")."""
+    stale = LiveCase.objects.filter(is_open=False).exclude(resolved_at__gte=live_since())
+    return stale.delete()[0]
+
+
+def _rebuild_live(cases, live) -> None:
+    """Copy every live case in one INSERT … SELECT."""
+    quoted = connection.ops.quote_name
+    source, target = quoted(cases._meta.db_table), quoted(live._meta.db_table)
+    columns = ", ".join(quoted(column) for column in _LIVE_COLUMNS)
+    open_list = ", ".join(["%s"] * len(OPEN_STATUSES))
+    sql = (
+        f"INSERT INTO {target} (case_id, is_open, accepted, {columns}) "
+        f"SELECT id, status IN ({open_list}), accepted_at IS NOT NULL, {columns} FROM {source} "
+        f"WHERE status <> %s AND (status IN ({open_list}) OR resolved_at >= %s)"
+    )
+    params = [*OPEN_STATUSES, Status.MERGED, *OPEN_STATUSES, live_since()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(value) if isinstance(value, Status) else value for value in params])
 
 
 @transaction.atomic
-def rebuild(*, cases=Case, rows=Rollup, batch: int = 20_000) -> int:
-    """Recount every roll-up row from the cases (idempotent); returns the number of rows. (`cases` and `rows` are
-    the models, which a migration passes as they were then.)"""
+def rebuild(*, cases=Case, rows=Rollup, live=LiveCase, batch: int = 20_000) -> int:
+    """Recount every roll-up row, and copy the live cases again, from the cases (idempotent); returns the number of
+    roll-up rows. (`cases`, `rows` and `live` are the models, which a migration passes as they were then.)"""
     if connection.vendor == "postgresql":
         # Writers' deltas wait until the new rows are in: none lands on a row about to be replaced, and none that
         # committed before this point is missed (the count below starts after the lock).
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Rollup._meta.db_table} IN EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {rows._meta.db_table}, {live._meta.db_table} IN EXCLUSIVE MODE")
     table: dict[Bucket, list[int]] = defaultdict(lambda: [0] * len(FIELDS))
     for facts in cases.objects.exclude(status=Status.MERGED).values(*FACTS).order_by().iterator(chunk_size=batch):
         add(table, facts)
@@ -198,13 +263,16 @@ def rebuild(*, cases=Case, rows=Rollup, batch: int = 20_000) -> int:
         # TRUNCATE rather than DELETE: no dead rows for a period's reads to wade through. Readers wait from here
         # to the commit (the COPY: seconds at a million cases), not during the count above.
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {rows._meta.db_table}")
+            cursor.execute(f"TRUNCATE {rows._meta.db_table}, {live._meta.db_table}")
         _copy(table, rows._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {rows._meta.db_table}")
     else:
         rows.objects.all().delete()
+        live.objects.all().delete()
         _insert(sorted(table.items()), "", rows._meta.db_table)
+    _rebuild_live(cases, live)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {rows._meta.db_table}, {live._meta.db_table}")
     return len(table)
 
 

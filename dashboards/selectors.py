@@ -29,6 +29,7 @@ from dashboards.figures import (
     month_end,
 )
 from dashboards.grouping import grouping_sets
+from dashboards.models import LiveCase
 from methods.models import Method
 from places.models import Estate, Neighbourhood
 
@@ -202,19 +203,24 @@ def _rolled_up(user, scope: Scope, dimensions: list[str]) -> tuple[dict, dict[st
 
     cases = scoped_cases(user, scope)
     now, month = scope.now, scope.month
-    is_open = Q(status__in=OPEN_STATUSES)
     in_month = Q(resolved_at__gte=local_midnight(month), resolved_at__lt=local_midnight(add_months(month, 1)))
-    # Open cases are few (a partial index holds them); "resolved this month" reads the resolution-date index.
-    live = _counts_by_group(
-        cases.filter(is_open | in_month),
-        dimensions,
-        {
-            "open": Count("pk", filter=is_open),
-            "overdue": Count("pk", filter=is_open & Q(due_at__lt=now)),
-            "late_open": Count("pk", filter=is_open & Q(accepted_at__isnull=True, first_contact_due__lt=now)),
-            "resolved_month": Count("pk", filter=in_month),
-        },
-    )
+    if local_midnight(month) >= rollups.live_since(now):
+        # The open cases and those resolved this month, from their narrow copies (LiveCase) rather than from case
+        # rows spread over the whole table: same filters, same scope (LiveCase has no merged duplicate).
+        is_open = Q(is_open=True)
+        found = LiveCase.objects.filter(scope.q()).filter(is_open | in_month)
+        late = is_open & Q(accepted=False, first_contact_due__lt=now)
+    else:
+        is_open = Q(status__in=OPEN_STATUSES)
+        found = cases.filter(is_open | in_month)
+        late = is_open & Q(accepted_at__isnull=True, first_contact_due__lt=now)
+    counted = {
+        "open": Count("pk", filter=is_open),
+        "overdue": Count("pk", filter=is_open & Q(due_at__lt=now)),
+        "late_open": Count("pk", filter=late),
+        "resolved_month": Count("pk", filter=in_month),
+    }
+    live = _counts_by_group(found, dimensions, counted)
     unaccepted = rollups.INDEX["unaccepted_done"]
     pending = {}
     if sums.get((rollups.ALL, 0), [0] * len(rollups.FIELDS))[unaccepted]:

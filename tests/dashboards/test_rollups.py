@@ -15,8 +15,8 @@ from cases.merging import case_merge, case_split, case_unmerge, complainant_add,
 from cases.models import Case, Status, VisitResult
 from cases.services import case_transition, case_update
 from dashboards import rollups, selectors
-from dashboards.figures import Scope
-from dashboards.models import Rollup
+from dashboards.figures import Scope, add_months, local_midnight
+from dashboards.models import LiveCase, Rollup
 from tests.cases.test_import_command import GOOD, run, write_csv
 from tests.conftest import independent_visitor, make_case
 from tests.dashboards.conftest import shown
@@ -28,12 +28,17 @@ def kept() -> dict:
     return {row[:5]: tuple(count or 0 for count in row[5:]) for row in rows if any(row[5:])}
 
 
+def live() -> list[dict]:
+    return list(LiveCase.objects.order_by("case_id").values())
+
+
 def assert_kept_equals_a_recount() -> None:
-    kept_by_services = kept()
-    assert kept_by_services
+    kept_by_services, live_by_services = kept(), live()
+    assert kept_by_services and live_by_services
     with transaction.atomic():
         rollups.rebuild()
         assert kept() == kept_by_services
+        assert live() == live_by_services
         transaction.set_rollback(True)
 
 
@@ -177,3 +182,20 @@ def test_resolved_case_never_accepted_is_late_only_after_its_first_contact_deadl
         scope = Scope(after=timezone.localdate() - timedelta(days=3), now=now)
         rolled = selectors.dashboard_figures(staff_user, scope, ["category"])
         assert_same_figures(rolled, selectors.grouped(selectors.scoped_cases(staff_user, scope), scope, ["category"]))
+
+
+def test_resolved_in_an_earlier_month_is_counted_from_the_cases_and_pruned_from_the_live_copies(
+    cases, staff_user, settings
+):
+    long_ago = add_months(timezone.localdate().replace(day=1), -2)
+    for month in (long_ago, add_months(long_ago, 1)):
+        scope = Scope(month=month)
+        rolled = selectors.dashboard_figures(staff_user, scope, ["category", "neighbourhood"])
+        counted = selectors.grouped(selectors.scoped_cases(staff_user, scope), scope, ["category", "neighbourhood"])
+        assert_same_figures(rolled, counted)
+    old = next(case for case in cases if case.resolved_at and case.status == Status.CLOSED)
+    Case.objects.filter(pk=old.pk).update(resolved_at=local_midnight(long_ago))
+    LiveCase.objects.filter(case_id=old.pk).update(resolved_at=local_midnight(long_ago))
+    assert rollups.prune_live() == 1
+    assert not LiveCase.objects.filter(case_id=old.pk).exists()
+    assert LiveCase.objects.filter(is_open=True).count() == Case.objects.open().count()
