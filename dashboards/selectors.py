@@ -5,6 +5,7 @@ The dashboards read roll-ups (dashboards/rollups.py) plus the open cases; the mo
 visible cases in the scope are not all of them, count the cases themselves (`grouped`)."""
 
 from dataclasses import replace
+from functools import lru_cache
 
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
@@ -83,11 +84,17 @@ def scoped_cases(user, scope: Scope) -> QuerySet[Case]:
     return cases.filter(scope.q()).exclude(status=Status.MERGED)
 
 
+@lru_cache(maxsize=16)
+def _figures(scope: Scope) -> list:
+    """figures(scope), made once for the many rows of a page (a scope is immutable, its figures too)."""
+    return figures(scope)
+
+
 def links(row: dict, scope: Scope, extra: dict | None = None) -> dict:
     """The drill-down URL of each counted figure of `row`."""
     return {
         figure.key: case_list_url(scope.params(), extra or {}, figure.params)
-        for figure in figures(scope)
+        for figure in _figures(scope)
         if figure.key in row
     }
 
@@ -385,6 +392,19 @@ def top_estates(rows: list[dict], scope: Scope) -> list[dict]:
     return result
 
 
+def overdue_list(user, scope: Scope) -> list[Case]:
+    """The overdue cases of the scope, first due first: found among the live copies when they serve `user` (a
+    few thousand narrow rows, rather than the open-cases index walked past every case received before the period)."""
+    if not uses_rollups(user, scope):
+        return overdue_cases(scoped_cases(user, scope), scope)
+    found = LiveCase.objects.filter(scope.q(), is_open=True, due_at__lt=scope.now).order_by("due_at", "case_id")
+    ids = list(found.values_list("case_id", flat=True)[:OVERDUE_LIST])
+    cases = Case.objects.filter(pk__in=ids).select_related(
+        "category__parent", "neighbourhood", "estate", "team", "assignee"
+    )
+    return sorted(cases, key=lambda case: ids.index(case.pk))
+
+
 def overdue_cases(cases: QuerySet[Case], scope: Scope) -> list[Case]:
     return list(
         cases.filter(status__in=OPEN_STATUSES, due_at__lt=scope.now)
@@ -395,7 +415,6 @@ def overdue_cases(cases: QuerySet[Case], scope: Scope) -> list[Case]:
 
 def dashboard(user, scope: Scope, *, compare_neighbourhoods=None) -> dict:
     """Everything one dashboard page shows. `compare_neighbourhoods` adds the side-by-side table."""
-    cases = scoped_cases(user, scope)
     dimensions = ["category", "method", "team", "channel", "request_type", "estate"]
     if compare_neighbourhoods is not None:
         dimensions.append("neighbourhood")
@@ -414,7 +433,7 @@ def dashboard(user, scope: Scope, *, compare_neighbourhoods=None) -> dict:
         "intake_by_channel": intake_bars(per["channel"], scope, "channel"),
         "intake_by_type": intake_bars(per["request_type"], scope, "request_type"),
         "estates": top_estates(per["estate"], scope),
-        "overdue": overdue_cases(cases, scope),
+        "overdue": overdue_list(user, scope),
         "classes": hot_classes(scope),
         "median_estimated": uses_rollups(user, scope),
     }

@@ -87,7 +87,6 @@ def dashboard(user, scope: Scope, *, compare_neighbourhoods=None) -> dict:
     data = dict(snapshot.data)
     for bar in data["intake_by_month"]:
         bar["month"] = date.fromisoformat(bar["month"])
-    cases = selectors.scoped_cases(user, scope)
-    data.update(overdue=selectors.overdue_cases(cases, scope), classes=selectors.hot_classes(scope))
+    data.update(overdue=selectors.overdue_list(user, scope), classes=selectors.hot_classes(scope))
     data["computed_at"] = snapshot.computed_at
     return data
