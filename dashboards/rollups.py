@@ -13,9 +13,13 @@ of those days). So a period is whole months of rows plus at most two part-months
 
 Kept current by deltas: each case service reports the case as it was and as it is (cases.hooks.cases_written)
 and `apply` adds the difference of their contributions to the rows, inside the service's transaction. Additions
-commute, so concurrent writers need no lock beyond the rows' own (taken in one order: no deadlock between two
-single-statement upserts). Bulk paths that bypass the services call `rebuild()` (`manage.py rebuild_rollups`),
-which recounts every row from the cases; so does a change of TIME_ZONE (the rows are local days)."""
+commute, so concurrent writers need no lock beyond the rows' own, held to their commit: a day's rows are shared by
+every case received that day, so writes to such cases queue on them for the rest of each other's transaction (the
+services report last, just before they write their timeline line). One upsert takes its rows in key order; a
+transaction that reports twice (merging) could in principle deadlock with another that does the same in the other
+order, which PostgreSQL breaks by failing one of them. Bulk paths that bypass the services call `rebuild()`
+(`manage.py rebuild_rollups`), which recounts every row from the cases; so does a change of TIME_ZONE (the rows are
+local days). LiveCase, the narrow copy of open and recently resolved cases, is kept by the same listener."""
 
 import io
 import operator
