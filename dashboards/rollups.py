@@ -155,29 +155,33 @@ _KEY = ["grain", "start", "neighbourhood_id", "dimension", "key"]
 
 
 def apply(changes: list[tuple[dict | None, dict | None]]) -> None:
-    """Add the differences of these case writes to the roll-up rows: one upsert, rows in key order."""
+    """Add the differences of these case writes to the roll-up rows: one upsert, rows in key order, naming only the
+    counts that change (a move changes two or three of the sixty)."""
     table = deltas(changes)
     if not table:
         return
     quoted = connection.ops.quote_name
     name = quoted(Rollup._meta.db_table)
+    used = [field for index, field in enumerate(FIELDS) if any(row[index] for row in table.values())]
     updates = ", ".join(
         f"{quoted(field)} = NULLIF(COALESCE({name}.{quoted(field)}, 0) + COALESCE(excluded.{quoted(field)}, 0), 0)"
-        for field in FIELDS
+        for field in used
     )
     upsert = f"ON CONFLICT ({', '.join(quoted(column) for column in _KEY)}) DO UPDATE SET {updates}"
-    _insert(sorted(table.items()), upsert, Rollup._meta.db_table)
+    _insert(sorted(table.items()), upsert, Rollup._meta.db_table, used)
 
 
-def _insert(rows: list[tuple[Bucket, list[int]]], tail: str, table: str) -> None:
-    """INSERT the rows (bucket, counts) in statements of a few hundred, each followed by `tail`."""
+def _insert(rows: list[tuple[Bucket, list[int]]], tail: str, table: str, fields: list[str] = FIELDS) -> None:
+    """INSERT the rows (bucket, counts) in statements of a few hundred, each followed by `tail`; the counts not in
+    `fields` are all zero (NULL)."""
     quoted = connection.ops.quote_name
-    columns = ", ".join(quoted(column) for column in _KEY + FIELDS)
-    one = "(" + ", ".join(["%s"] * (len(_KEY) + len(FIELDS))) + ")"
+    columns = ", ".join(quoted(column) for column in _KEY + fields)
+    one = "(" + ", ".join(["%s"] * (len(_KEY) + len(fields))) + ")"
+    indexes = [INDEX[field] for field in fields]
     # SQLite takes at most 32,766 parameters a statement: 500 rows of 65 columns stay below it.
     for start in range(0, len(rows), 500):
         part = rows[start : start + 500]
-        params = [value for bucket, counts in part for value in (*bucket, *(count or None for count in counts))]
+        params = [value for bucket, counts in part for value in (*bucket, *(counts[i] or None for i in indexes))]
         sql = f"INSERT INTO {quoted(table)} ({columns}) VALUES {', '.join([one] * len(part))} {tail}"
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
