@@ -89,3 +89,34 @@ def keep_media_links(*, links: list[tuple[int, str]], actor) -> None:
     if links:
         for keep in _media_links:
             keep(links=links, actor=actor)
+
+
+# Writes to a case's counted fields: the dashboards' roll-ups follow each write inside the writer's transaction, so
+# that they commit (or roll back) with it. A service snapshots the case as it was with `facts(case)` right after
+# locking it and calls `cases_written([(before, facts(case))])` after saving it (before None: the case is new).
+Facts = dict
+_case_writes: list[Callable] = []
+
+
+def facts(case) -> Facts:
+    """The case's own column values, by attribute name (category_id, …): what it was before a write."""
+    return {field.attname: getattr(case, field.attname) for field in case._meta.concrete_fields}
+
+
+def register_case_writes(listener: Callable) -> None:
+    """listener(changes=[(before, after)]) runs inside the transaction of every write to cases' counted fields."""
+    if listener not in _case_writes:
+        _case_writes.append(listener)
+
+
+def unregister_case_writes(listener: Callable) -> None:
+    if listener in _case_writes:
+        _case_writes.remove(listener)
+
+
+def cases_written(changes: list[tuple[Facts | None, Facts | None]]) -> None:
+    """Tell the listeners how each case was and is (facts); a listener that fails fails the write."""
+    changes = [(before, after) for before, after in changes if before != after]
+    if changes:
+        for listener in _case_writes:
+            listener(changes=changes)

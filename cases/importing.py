@@ -742,6 +742,7 @@ def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) 
             case.first_contact_due, case.due_at = deadlines.for_case(case.category, case.urgency, case.received_at)
             cases.append(case)
         Case.objects.bulk_create(cases)
+        hooks.cases_written([(None, hooks.facts(case)) for case in cases])  # bulk_create passes by case_create
         created += cases
         CaseEvent.objects.bulk_create(
             CaseEvent(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from cases import permissions
+from cases import hooks, permissions
 from cases.models import (
     DESCRIPTION_MAX,
     DONE_STATUSES,
@@ -95,10 +95,12 @@ def check_move(case: Case, action: str) -> None:
 
 
 def _bump(case: Case, **fields) -> None:
+    was = hooks.facts(case)
     for name, value in fields.items():
         setattr(case, name, value)
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
+    hooks.cases_written([(was, hooks.facts(case))])
 
 
 def _reason(note: str, action: str) -> str:

@@ -209,6 +209,7 @@ def case_create(*, actor, data: dict, at: datetime | None = None, intake_key=Non
     # Numbered in the year the case was received, so imported history keeps its own year.
     case.reference = _next_reference(timezone.localtime(case.received_at).year)
     case.save()
+    hooks.cases_written([(None, hooks.facts(case))])
     for name, values in many.items():
         getattr(case, name).set(values)
     _log(case, actor=actor, kind=EventKind.CREATED, to_status=case.status, at=at)
@@ -220,6 +221,7 @@ def case_create(*, actor, data: dict, at: datetime | None = None, intake_key=Non
 def case_update(*, case_id: int, actor, expected_version: int, data: dict) -> Case:
     """Save an edit made on a form opened at `expected_version`; refuse it if the case changed since."""
     case = _visible_for_update(case_id, actor)
+    was = hooks.facts(case)
     permissions.check(actor, "edit", case)
     if case.version != expected_version:
         events = list(case.events.filter(case_version__gt=expected_version).select_related("actor"))
@@ -247,6 +249,7 @@ def case_update(*, case_id: int, actor, expected_version: int, data: dict) -> Ca
     case.full_clean()
     case.version += 1
     case.save()
+    hooks.cases_written([(was, hooks.facts(case))])
     for name, values in many.items():
         getattr(case, name).set(values)
     _log(case, actor=actor, kind=EventKind.EDITED, changes=changes)
@@ -315,6 +318,7 @@ def case_transition(
         )
         return outcome.case
     case = _visible_for_update(case_id, actor)
+    was = hooks.facts(case)
     check_move(case, action)  # a merged case takes no move; a parent waits for its open children
     permissions.check(actor, action, case)
     if case.status not in move.sources:
@@ -377,6 +381,7 @@ def case_transition(
 
     case.version += 1
     case.save()
+    hooks.cases_written([(was, hooks.facts(case))])
     if action == "resolve":
         reply = _("答复口径：%(reply)s") % {"reply": case.public_reply} if case.public_reply else ""
         note = "\n".join(part for part in (resolution.strip(), reply, note) if part)
@@ -451,6 +456,7 @@ def extension_decide(*, extension_id: int, actor, approve: bool, note: str = "")
     if extension.status != ExtensionStatus.PENDING:
         raise IllegalMove(_("该延期申请已审批。"))
     case = _visible_for_update(extension.case_id, actor)
+    was = hooks.facts(case)
     permissions.check(actor, "decide_extension", case, extension=extension)
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     note = clean_text(note)[:NOTE_MAX]
@@ -470,6 +476,7 @@ def extension_decide(*, extension_id: int, actor, approve: bool, note: str = "")
         )
     case.version += 1
     case.save()
+    hooks.cases_written([(was, hooks.facts(case))])
     event = _log(
         case,
         actor=actor,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.names import display_name
-from cases import permissions
+from cases import hooks, permissions
 from cases.deadlines import add_working_days
 from cases.models import (
     ANSWERED_RESULTS,
@@ -113,6 +113,7 @@ def case_visit(
         case = _visible_for_update(case_id, actor)
         check_move(case, "visit")
         permissions.check(actor, "visit", case)
+    was = hooks.facts(case)
     if case.status != Status.RESOLVED:
         status = case.get_status_display()
         raise IllegalMove(_("案件当前状态为“%(status)s”，不能%(action)s。") % {"status": status, "action": _("回访")})
@@ -167,6 +168,7 @@ def case_visit(
         text += _("（办理人本人回访，不计入满意率）")
     case.version += 1
     case.save()
+    hooks.cases_written([(was, hooks.facts(case))])
     to_status = case.status if case.status != from_status else ""
     _log(
         case,

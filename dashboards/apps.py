@@ -16,4 +16,9 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("数据看板")
 
     def ready(self):
+        from cases import hooks
+        from dashboards import rollups
+
         connection_created.connect(register_sqlite_median, dispatch_uid="dashboards_sqlite_median")
+        # The roll-ups follow every write to a case, inside its transaction (dashboards/rollups.py).
+        hooks.register_case_writes(rollups.on_case_writes)

@@ -1,12 +1,21 @@
 """The reads behind the dashboards. Every figure is aggregated in the database, a fixed number of
-queries per page whatever the number of cases."""
+queries per page whatever the number of cases.
+
+The dashboards read roll-ups (dashboards/rollups.py) plus the open cases; the monthly report, and a user whose
+visible cases in the scope are not all of them, count the cases themselves (`grouped`)."""
+
+from dataclasses import replace
+from functools import lru_cache
 
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from accounts import roles
 from cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Category, Channel, RequestType, Status, Team
+from dashboards import rollups
+from dashboards.bins import median_seconds
 from dashboards.classes import hot_classes
 from dashboards.figures import (
     MedianDuration,
@@ -17,9 +26,11 @@ from dashboards.figures import (
     cells,
     figures,
     finish,
+    local_midnight,
     month_end,
 )
 from dashboards.grouping import grouping_sets
+from dashboards.models import LiveCase
 from methods.models import Method
 from places.models import Estate, Neighbourhood
 
@@ -73,11 +84,17 @@ def scoped_cases(user, scope: Scope) -> QuerySet[Case]:
     return cases.filter(scope.q()).exclude(status=Status.MERGED)
 
 
+@lru_cache(maxsize=16)
+def _figures(scope: Scope) -> list:
+    """figures(scope), made once for the many rows of a page (a scope is immutable, its figures too)."""
+    return figures(scope)
+
+
 def links(row: dict, scope: Scope, extra: dict | None = None) -> dict:
     """The drill-down URL of each counted figure of `row`."""
     return {
         figure.key: case_list_url(scope.params(), extra or {}, figure.params)
-        for figure in figures(scope)
+        for figure in _figures(scope)
         if figure.key in row
     }
 
@@ -142,6 +159,117 @@ def _grouped_in_one_pass(cases: QuerySet[Case], scope: Scope, dimensions: list[s
             for row in per[dimension]:
                 row["median_seconds"] = found.get(row[column])
     return overall, per
+
+
+def uses_rollups(user, scope: Scope) -> bool:
+    """Roll-ups count every case of a scope: they serve only a user who sees every case of it (staff, the task
+    behind snapshots, a committee member in their own neighbourhood), so that no role sees more than before."""
+    if user is None or roles.is_staff_member(user):
+        return True
+    hood = roles.committee_neighbourhood_id(user)
+    return hood is not None and scope.neighbourhood_id == hood
+
+
+def _counts_by_group(cases: QuerySet[Case], dimensions: list[str], counted: dict) -> dict[tuple[str, int], dict]:
+    """`counted` aggregates over `cases`, overall ("all", 0) and per (dimension, id); one query on PostgreSQL."""
+    columns = [DIMENSIONS[dimension][0] for dimension in dimensions]
+    result = {}
+    if connections[cases.db].vendor == "postgresql":
+        sets = {"": []} | {dimension: [DIMENSIONS[dimension][0]] for dimension in dimensions}
+        rows = grouping_sets(cases.values(*columns).annotate(**counted).order_by(), sets, columns)
+        if rows[""]:
+            result[(rollups.ALL, 0)] = rows[""][0]
+        for dimension in dimensions:
+            column = DIMENSIONS[dimension][0]
+            result |= {(dimension, row[column]): row for row in rows[dimension] if row[column] is not None}
+        return result
+    # Elsewhere: one row per combination of the columns (these cases are few), summed here per group.
+    for row in cases.values(*columns).annotate(**counted).order_by():
+        groups = [(rollups.ALL, 0)] + [
+            (dimension, row[column])
+            for dimension, column in zip(dimensions, columns, strict=True)
+            if row[column] is not None
+        ]
+        for group in groups:
+            sums = result.setdefault(group, dict.fromkeys(counted, 0))
+            for name in counted:
+                sums[name] += row[name]
+    return result
+
+
+def _rolled_up(user, scope: Scope, dimensions: list[str]) -> tuple[dict, dict[str, list[dict]]]:
+    """The figures of `grouped`, from roll-ups and the few cases whose figures move with the clock."""
+    months, edges = rollups.split(scope.after, scope.before)
+    if scope.neighbourhood_id:
+        # Day rows cover every neighbourhood: one neighbourhood's part-months are counted from its cases.
+        sums = rollups.stored(scope.neighbourhood_id, months, [])
+        for start, end in edges:
+            rollups.merge(sums, rollups.counted_live(scoped_cases(user, replace(scope, after=start, before=end))))
+    else:
+        sums = rollups.stored(None, months, edges)
+
+    cases = scoped_cases(user, scope)
+    now, month = scope.now, scope.month
+    in_month = Q(resolved_at__gte=local_midnight(month), resolved_at__lt=local_midnight(add_months(month, 1)))
+    if local_midnight(month) >= rollups.live_since(now):
+        # The open cases and those resolved this month, from their narrow copies (LiveCase) rather than from case
+        # rows spread over the whole table: same filters, same scope (LiveCase has no merged duplicate).
+        is_open = Q(is_open=True)
+        found = LiveCase.objects.filter(scope.q()).filter(is_open | in_month)
+        late = is_open & Q(accepted=False, first_contact_due__lt=now)
+    else:
+        is_open = Q(status__in=OPEN_STATUSES)
+        found = cases.filter(is_open | in_month)
+        late = is_open & Q(accepted_at__isnull=True, first_contact_due__lt=now)
+    counted = {
+        "open": Count("pk", filter=is_open),
+        "overdue": Count("pk", filter=is_open & Q(due_at__lt=now)),
+        "late_open": Count("pk", filter=late),
+        "resolved_month": Count("pk", filter=in_month),
+    }
+    live = _counts_by_group(found, dimensions, counted)
+    unaccepted = rollups.INDEX["unaccepted_done"]
+    pending = {}
+    if sums.get((rollups.ALL, 0), [0] * len(rollups.FIELDS))[unaccepted]:
+        # A resolved case never accepted (the workflow never makes one; kept exact all the same) is late only once
+        # its first-contact deadline has passed: those still before it are counted here and taken away.
+        waiting = Q(status__in=DONE_STATUSES, accepted_at__isnull=True, first_contact_due__gte=now)
+        pending = _counts_by_group(cases.filter(waiting), dimensions, {"pending": Count("pk")})
+
+    def figures_of(group: tuple[str, int]) -> dict:
+        counts = dict(zip(rollups.FIELDS, sums.get(group) or [0] * len(rollups.FIELDS), strict=True))
+        now_counts, waiting = live.get(group) or {}, (pending.get(group) or {}).get("pending", 0)
+        late = counts["accepted_late"] + now_counts.get("late_open", 0) + counts["unaccepted_done"] - waiting
+        row = {key: counts[key] for key in ("total", "responded", "resolved", "satisfied", "visited", "rework")}
+        row.update(
+            late=late,
+            open=now_counts.get("open", 0),
+            overdue=now_counts.get("overdue", 0),
+            resolved_month=now_counts.get("resolved_month", 0),
+            co_visited=counts["co_visited"],
+            co_satisfied=counts["co_satisfied"],
+            median_seconds=median_seconds(sums.get(group, [0] * len(rollups.FIELDS))[rollups.BIN_START :]),
+        )
+        return row
+
+    overall = figures_of((rollups.ALL, 0))
+    per = {}
+    for dimension in dimensions:
+        column = DIMENSIONS[dimension][0]
+        keys = sorted(key for (name, key), counts in sums.items() if name == dimension and counts[0] > 0)
+        rows = [{column: key, **figures_of((dimension, key))} for key in keys]
+        if dimension not in FULL:
+            kept = ["total", "open", "overdue"] if dimension == "estate" else ["total"]
+            rows = [{column: row[column], **{key: row[key] for key in kept}} for row in rows]
+        per[dimension] = rows
+    return overall, per
+
+
+def dashboard_figures(user, scope: Scope, dimensions: list[str]) -> tuple[dict, dict[str, list[dict]]]:
+    """The figures of a dashboard: from roll-ups when they serve `user`, otherwise counted from the cases."""
+    if uses_rollups(user, scope):
+        return _rolled_up(user, scope, dimensions)
+    return grouped(scoped_cases(user, scope), scope, dimensions)
 
 
 def totals(overall: dict, scope: Scope) -> dict:
@@ -209,15 +337,19 @@ def intake_by_month(user, scope: Scope) -> list[dict]:
     """Cases received per month over the two years that end with the period (the period's start is ignored)."""
     last_day = scope.before or timezone.localdate()
     first_month = add_months(last_day.replace(day=1), -(MONTHS_OF_INTAKE - 1))
-    cases = scoped_cases(user, Scope(neighbourhood_id=scope.neighbourhood_id, after=first_month, before=last_day))
-    counts = dict(
-        cases.annotate(month=TruncMonth("received_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("month", "n")
-    )
-    counts = {timezone.localtime(key).date() if hasattr(key, "hour") else key: n for key, n in counts.items()}
+    window = Scope(neighbourhood_id=scope.neighbourhood_id, after=first_month, before=last_day)
+    if uses_rollups(user, window):
+        counts = _intake_rolled_up(user, window)
+    else:
+        counts = dict(
+            scoped_cases(user, window)
+            .annotate(month=TruncMonth("received_at"))
+            .values("month")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("month", "n")
+        )
+        counts = {timezone.localtime(key).date() if hasattr(key, "hour") else key: n for key, n in counts.items()}
     result = []
     for index in range(MONTHS_OF_INTAKE):
         month = add_months(first_month, index)
@@ -235,6 +367,20 @@ def intake_by_month(user, scope: Scope) -> list[dict]:
     return result
 
 
+def _intake_rolled_up(user, window: Scope) -> dict:
+    """Cases received per month in `window` (which starts on the first of a month) from the month rows; the
+    last month, if the window ends inside it, from the day rows or the neighbourhood's cases of those days."""
+    months, edges = rollups.split(window.after, window.before)
+    counts = rollups.intake_by_month(window.neighbourhood_id, *months) if months else {}
+    for start, end in edges:
+        if window.neighbourhood_id:
+            found = scoped_cases(user, replace(window, after=start, before=end)).count()
+        else:
+            found = rollups.day_total(start, end)
+        counts[start.replace(day=1)] = counts.get(start.replace(day=1), 0) + found
+    return counts
+
+
 def top_estates(rows: list[dict], scope: Scope) -> list[dict]:
     """The estates with the most cases in the period, with how many are open and overdue."""
     top = sorted(rows, key=lambda row: (-row["total"], row["estate_id"]))[:TOP_ESTATES]
@@ -244,6 +390,19 @@ def top_estates(rows: list[dict], scope: Scope) -> list[dict]:
         row["links"] = links(row, scope, row["params"])
         result.append(row)
     return result
+
+
+def overdue_list(user, scope: Scope) -> list[Case]:
+    """The overdue cases of the scope, first due first: found among the live copies when they serve `user` (a
+    few thousand narrow rows, rather than the open-cases index walked past every case received before the period)."""
+    if not uses_rollups(user, scope):
+        return overdue_cases(scoped_cases(user, scope), scope)
+    found = LiveCase.objects.filter(scope.q(), is_open=True, due_at__lt=scope.now).order_by("due_at", "case_id")
+    ids = list(found.values_list("case_id", flat=True)[:OVERDUE_LIST])
+    cases = Case.objects.filter(pk__in=ids).select_related(
+        "category__parent", "neighbourhood", "estate", "team", "assignee"
+    )
+    return sorted(cases, key=lambda case: ids.index(case.pk))
 
 
 def overdue_cases(cases: QuerySet[Case], scope: Scope) -> list[Case]:
@@ -256,11 +415,10 @@ def overdue_cases(cases: QuerySet[Case], scope: Scope) -> list[Case]:
 
 def dashboard(user, scope: Scope, *, compare_neighbourhoods=None) -> dict:
     """Everything one dashboard page shows. `compare_neighbourhoods` adds the side-by-side table."""
-    cases = scoped_cases(user, scope)
     dimensions = ["category", "method", "team", "channel", "request_type", "estate"]
     if compare_neighbourhoods is not None:
         dimensions.append("neighbourhood")
-    overall, per = grouped(cases, scope, dimensions)
+    overall, per = dashboard_figures(user, scope, dimensions)
     categories = figure_rows(per["category"], scope, "category")
     data = {
         "totals": totals(overall, scope),
@@ -275,8 +433,9 @@ def dashboard(user, scope: Scope, *, compare_neighbourhoods=None) -> dict:
         "intake_by_channel": intake_bars(per["channel"], scope, "channel"),
         "intake_by_type": intake_bars(per["request_type"], scope, "request_type"),
         "estates": top_estates(per["estate"], scope),
-        "overdue": overdue_cases(cases, scope),
+        "overdue": overdue_list(user, scope),
         "classes": hot_classes(scope),
+        "median_estimated": uses_rollups(user, scope),
     }
     if compare_neighbourhoods is not None:
         rows = figure_rows(per["neighbourhood"], scope, "neighbourhood")

@@ -14,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from dashboards import selectors
+from dashboards import rollups, selectors
 from dashboards.figures import Scope
 from dashboards.forms import default_start
 from dashboards.models import DashboardSnapshot
@@ -32,6 +32,7 @@ KEPT = [
     "intake_by_type",
     "estates",
     "neighbourhoods",
+    "median_estimated",
 ]
 
 
@@ -60,7 +61,9 @@ def compute(neighbourhood_id: int | None) -> DashboardSnapshot:
 
 
 def refresh_all() -> int:
-    """Recompute every default dashboard; returns how many."""
+    """Recompute every default dashboard; returns how many. (Also drops the live-case rows of cases resolved before
+    last month, which this periodic job is the natural place for.)"""
+    rollups.prune_live()
     ids = [None, *Neighbourhood.objects.values_list("pk", flat=True)]
     for neighbourhood_id in ids:
         compute(neighbourhood_id)
@@ -84,7 +87,6 @@ def dashboard(user, scope: Scope, *, compare_neighbourhoods=None) -> dict:
     data = dict(snapshot.data)
     for bar in data["intake_by_month"]:
         bar["month"] = date.fromisoformat(bar["month"])
-    cases = selectors.scoped_cases(user, scope)
-    data.update(overdue=selectors.overdue_cases(cases, scope), classes=selectors.hot_classes(scope))
+    data.update(overdue=selectors.overdue_list(user, scope), classes=selectors.hot_classes(scope))
     data["computed_at"] = snapshot.computed_at
     return data

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case
+from dashboards.bins import BIN_COUNT, bin_of, median_seconds
 from dashboards.figures import MedianDuration
 from dashboards.forms import default_start
 from tests.dashboards.conftest import shown
@@ -53,8 +54,8 @@ def expected(cases, *, hood=None, after=None, before=None, category=None, method
         "resolved_month": sum(1 for c in chosen if c.resolved_at and timezone.localdate(c.resolved_at) >= month),
         "rework": sum(1 for c in chosen if c.rework_count > 0),
     }
-    days = [(c.resolved_at - c.received_at).total_seconds() / 86400 for c in done]
-    figures["median_days"] = f"{statistics.median(days):.1f}" if days else "—"
+    seconds = [(c.resolved_at - c.received_at).total_seconds() for c in done]
+    figures["median_days"] = f"{binned_median(seconds) / 86400:.1f}" if seconds else "—"
 
     def rate(numerator, denominator):
         return f"{numerator / denominator * 100:.1f}%" if denominator else "—"
@@ -63,6 +64,19 @@ def expected(cases, *, hood=None, after=None, before=None, category=None, method
     figures["resolution_rate"] = rate(figures["resolved"], figures["total"])
     figures["satisfaction_rate"] = rate(figures["satisfied"], figures["visited"])
     return figures
+
+
+def binned_median(seconds: list[float]) -> float:
+    """The median the dashboards show: estimated from duration bins (dashboards/bins.py), within a bin of the
+    exact one."""
+    counts = [0] * BIN_COUNT
+    for value in seconds:
+        counts[bin_of(value)] += 1
+    estimate = median_seconds(counts)
+    exact = statistics.median(seconds)
+    assert bin_of(min(seconds)) <= bin_of(estimate) and bin_of(estimate) <= bin_of(max(seconds))
+    assert abs(estimate - exact) <= max(abs(estimate - value) for value in seconds)
+    return estimate
 
 
 def independently_visited(case) -> bool:
