@@ -243,8 +243,9 @@ CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 30
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "ruziniu")
 # The similarity work (matters.tasks: flagging, the sweep) may have a queue and workers of its own, so that a
 # burst of imports never delays a notification; by default it shares the one queue.
-CELERY_SIMILARITY_QUEUE = env_str("CELERY_SIMILARITY_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
-CELERY_TASK_ROUTES = {"matters.tasks.*": {"queue": CELERY_SIMILARITY_QUEUE}}
+CELERY_SIMILARITY_QUEUE = env_str("CELERY_SIMILARITY_QUEUE", "")
+if CELERY_SIMILARITY_QUEUE:
+    CELERY_TASK_ROUTES = {"matters.tasks.*": {"queue": CELERY_SIMILARITY_QUEUE}}
 # An unacknowledged task (its worker died) is delivered again after this many seconds; it must
 # exceed the longest task (CELERY_TASK_TIME_LIMIT) or a slow task would run twice.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
