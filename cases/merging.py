@@ -400,7 +400,10 @@ def residents_count(case: Case) -> int:
 def merge_summary(user, case: Case) -> dict:
     """What the case page shows of merging, splitting and co-complainants."""
     master = case.merged_into if case.merged_into_id else None
-    merged = list(case.merged_cases.order_by("pk"))
+    # The cases merged into it and those split from it, in one query.
+    related = list(Case.objects.filter(Q(merged_into=case) | Q(parent=case)).order_by("pk"))
+    merged = [other for other in related if other.merged_into_id == case.pk]
+    children = [other for other in related if other.parent_id == case.pk]
     complainants = list(
         Complainant.objects.filter(case_id__in=[case.pk, *[m.pk for m in merged]]).select_related("channel", "case")
     )
@@ -409,7 +412,7 @@ def merge_summary(user, case: Case) -> dict:
         "merged": merged,
         "complainants": [(c, can_see_complainant(user, c)) for c in complainants],
         "residents": 1 + len(merged) + len(complainants),
-        "children": list(case.children.order_by("pk")),
+        "children": children,
         "parent": case.parent if case.parent_id else None,
         "can_merge": case.status in OPEN_STATUSES and _is_desk(user),
         "can_unmerge": case.status == Status.MERGED and roles.is_staff_member(user),

@@ -63,7 +63,7 @@ def case_export(request):
 
 @require_GET
 def case_detail(request, pk):
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     return _render_detail(request, case)
 
 
