@@ -465,15 +465,11 @@ class Case(models.Model):
         looked up again to prove it exists: a case is validated by its form and again by the service, and those
         lookups were a query per foreign key each time (a fifth of logging a case). A row deleted meanwhile is
         still refused, by the foreign key constraint on save."""
-        loaded = {
-            field.name
-            for field in self._meta.concrete_fields
-            if field.many_to_one
-            and field.is_cached(self)
-            and field.get_cached_value(self) is not None
-            and not field.get_cached_value(self)._state.adding
-            and field.get_cached_value(self).pk == getattr(self, field.attname)
-        }
+        loaded = set()
+        for field in self._meta.concrete_fields:
+            row = field.get_cached_value(self, None) if field.many_to_one else None
+            if row is not None and not row._state.adding and row.pk == getattr(self, field.attname):
+                loaded.add(field.name)
         super().clean_fields(exclude={*(exclude or ()), *loaded})
 
     def clean(self):

@@ -64,19 +64,25 @@ def _cacheable(queryset) -> bool:
     return tables <= TABLE_SET
 
 
+def _entries(current: str) -> dict:
+    """The cached entries made from the rows of fingerprint `current` (a new, empty set when the rows changed)."""
+    global _cache
+    known, entries = _cache
+    if known != current:
+        entries = {}
+        _cache = (current, entries)
+    return entries
+
+
 def model_choices(request, form_field, build) -> list:
     """`build()` (the choices of a ModelChoiceField), or the same list built earlier from identical rows."""
-    global _cache
     key = getattr(form_field, "vocabulary_key", None)
     queryset = form_field.queryset
     current = fingerprint(request, queryset.db) if key is not None and _cacheable(queryset) else None
     if current is None:
         return build()
     key = (queryset.db, *key, form_field.empty_label, get_language())
-    known, entries = _cache
-    if known != current:
-        entries = {}
-        _cache = (current, entries)
+    entries = _entries(current)
     choices = entries.get(key)
     if choices is None:
         choices = entries[key] = build()
@@ -89,7 +95,6 @@ def attach(request, cases: list, fields: list[str]) -> None:
     Elsewhere (SQLite, a table that is not a vocabulary) they are prefetched as usual."""
     from django.db.models import prefetch_related_objects
 
-    global _cache
     if not cases:
         return
     model = type(cases[0])
@@ -101,10 +106,7 @@ def attach(request, cases: list, fields: list[str]) -> None:
         if current is None or target._meta.db_table not in TABLE_SET:
             rest.append(name)
             continue
-        known, entries = _cache
-        if known != current:
-            entries = {}
-            _cache = (current, entries)
+        entries = _entries(current)
         key = ("rows", target._meta.label)
         rows = entries.get(key)
         if rows is None:

@@ -1,7 +1,8 @@
-"""Place keys now also hold the districts a text names and organisations named generically (经济学院), and the
-index counts how many cases name each place (a term "名:<name>", similarity.name_rarity): recompute the keys
-and count them. (The texts' tokens now leave out the estates and areas they name: `flag_similar --all --force`
-re-reads them; until then the old tokens stay, as before.)"""
+"""Place keys now also hold the districts a text names, organisations named generically (经济学院), numbered bus
+routes and metro lines (205路, 3号线) and the case's registry estate (text.with_estate), without the words jieba
+glues in front of a name (在丽发新城 → 丽发新城); and the index counts how many cases name each place (a term
+"名:<name>", similarity.name_rarity): recompute every signature's keys and count them. (The texts' tokens now leave
+out the estates and areas they name: `flag_similar --all --force` re-reads them; until then the old tokens stay.)"""
 
 from collections import Counter
 
@@ -21,9 +22,9 @@ def recount(apps, schema_editor):
     names += list(Neighbourhood.objects.values_list("name", flat=True))
     names = text.place_names(names)
     counts, batch = Counter(), []
-    rows = CaseSignature.objects.values_list("pk", "case__title", "case__description").order_by("pk")
-    for pk, title, description in rows.iterator(chunk_size=2000):
-        keys = text.place_keys(title, description, names)
+    rows = CaseSignature.objects.values_list("pk", "case__title", "case__description", "case__estate__name")
+    for pk, title, description, estate in rows.order_by("pk").iterator(chunk_size=2000):
+        keys = text.with_estate(text.place_keys(title, description, names), estate or "")
         counts.update({(prefix + key)[:40] for key in keys})
         batch.append(CaseSignature(pk=pk, places=keys))
         if len(batch) == 2000:

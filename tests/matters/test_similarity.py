@@ -11,6 +11,24 @@ def links_of(case):
     return {link.other(case.pk): link for link in CaseLink.objects.involving(case.pk)}
 
 
+def logged(actor, neighbourhood, category, texts: list[tuple[str, str]]) -> list:
+    """One case per (title, description), logged through the service."""
+    from tests.conftest import make_case
+
+    return [
+        make_case(actor, neighbourhood=neighbourhood, category=category, title=title, description=description)
+        for title, description in texts
+    ]
+
+
+def flagged(actor, neighbourhood, category, texts: list[tuple[str, str]]) -> list:
+    """logged(), then each case flagged one by one, as the worker does."""
+    cases = logged(actor, neighbourhood, category, texts)
+    for case in cases:
+        services.flag_case(case_id=case.pk)
+    return cases
+
+
 def test_new_elevator_case_is_linked_by_kind_and_not_to_noise_in_the_same_estate(scene):
     for case in scene.values():
         services.flag_case(case_id=case.pk)
@@ -239,19 +257,13 @@ def test_flag_similar_command_links_all_cases_in_bulk_and_one_by_reference(scene
 def test_cases_without_an_estate_are_the_same_matter_when_their_texts_name_the_same_place(
     staff_user, neighbourhood, noise_category
 ):
-    from tests.conftest import make_case
 
     texts = [
         ("丽发新城附近建搅拌站噪音扰民", "丽发新城小区旁边违规建设混凝土搅拌站，日夜施工，噪音粉尘严重。"),
         ("投诉丽发新城附近搅拌站污染", "丽发新城小区附近的搅拌站粉尘和噪音污染严重，影响居民休息。"),
         ("星沙花园附近搅拌站噪音扰民", "星沙花园旁边有一个搅拌站，晚上施工噪音很大，粉尘污染。"),
     ]
-    cases = [
-        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
-        for t, d in texts
-    ]
-    for case in cases:
-        services.flag_case(case_id=case.pk)
+    cases = flagged(staff_user, neighbourhood, noise_category, texts)
     links = links_of(cases[0])
     assert links[cases[1].pk].kind == LinkKind.SAME_MATTER
     assert "诉求提到同一地点" in links[cases[1].pk].reasons
@@ -277,7 +289,6 @@ def test_texts_are_compared_by_the_names_they_mention_not_by_shared_characters()
 def test_cases_naming_different_estates_or_institutions_are_never_the_same_matter(
     staff_user, neighbourhood, noise_category
 ):
-    from tests.conftest import make_case
 
     texts = [
         ("长沙学院宿舍晚上断电", "长沙学院学生宿舍每天晚上十一点断电，学生无法学习，希望学校取消断电。"),
@@ -285,12 +296,7 @@ def test_cases_naming_different_estates_or_institutions_are_never_the_same_matte
         ("丽发新城小区电梯经常停运", "丽发新城小区电梯经常停运，物业不管，老人上下楼困难。"),
         ("武广新城小区电梯经常停运", "武广新城小区电梯经常停运，物业不管，老人上下楼困难。"),
     ]
-    cases = [
-        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
-        for t, d in texts
-    ]
-    for case in cases:
-        services.flag_case(case_id=case.pk)
+    cases = flagged(staff_user, neighbourhood, noise_category, texts)
     # Near-identical texts, but two colleges and two estates: the same class at most, never the same matter.
     assert links_of(cases[0])[cases[1].pk].kind == LinkKind.SAME_CLASS
     assert links_of(cases[2])[cases[3].pk].kind == LinkKind.SAME_CLASS
@@ -299,7 +305,6 @@ def test_cases_naming_different_estates_or_institutions_are_never_the_same_matte
 def test_cases_naming_different_colleges_or_districts_are_not_the_same_matter_whatever_their_text_shares(
     staff_user, neighbourhood, noise_category
 ):
-    from tests.conftest import make_case
 
     texts = [
         # A college named by a common word (经济学院) and another college: two institutions.
@@ -310,12 +315,7 @@ def test_cases_naming_different_colleges_or_districts_are_not_the_same_matter_wh
         ("A7县一中暑假收费补课", "A7县一中强制学生暑假补课并收取高额费用，家长敢怒不敢言。"),
         ("A6区二中暑假强制收费补课", "A6区二中强制学生暑假补课，并收取高额费用，家长敢怒不敢言！"),
     ]
-    cases = [
-        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
-        for t, d in texts
-    ]
-    for case in cases:
-        services.flag_case(case_id=case.pk)
+    cases = flagged(staff_user, neighbourhood, noise_category, texts)
     assert links_of(cases[0])[cases[1].pk].kind == LinkKind.SAME_CLASS
     assert links_of(cases[2])[cases[3].pk].kind == LinkKind.SAME_CLASS
     assert links_of(cases[3])[cases[4].pk].kind == LinkKind.SAME_CLASS
@@ -324,19 +324,13 @@ def test_cases_naming_different_colleges_or_districts_are_not_the_same_matter_wh
 
 
 def test_two_bus_routes_are_two_matters_and_one_route_is_one(staff_user, neighbourhood, noise_category):
-    from tests.conftest import make_case
 
     texts = [
         ("A市205路公交车经常不按时发车", "205路公交车早上经常不按时发车，乘客在站台等四十分钟，上班迟到。"),
         ("A市205路公交车早上不按时发车", "205路公交车早上总是不按时发车，乘客在站台久等，上班天天迟到。"),
         ("A市204路公交车经常不按时发车", "204路公交车早上经常不按时发车，乘客在站台等四十分钟，上班迟到。"),
     ]
-    cases = [
-        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
-        for t, d in texts
-    ]
-    for case in cases:
-        services.flag_case(case_id=case.pk)
+    cases = flagged(staff_user, neighbourhood, noise_category, texts)
     assert links_of(cases[0])[cases[1].pk].kind == LinkKind.SAME_MATTER
     assert links_of(cases[0])[cases[2].pk].kind == LinkKind.SAME_CLASS
     assert links_of(cases[1])[cases[2].pk].kind == LinkKind.SAME_CLASS
@@ -362,18 +356,12 @@ def test_names_without_the_words_glued_in_front_and_kinds_of_organisation_named_
 def test_two_problems_at_one_estate_are_not_linked_through_the_characters_of_its_name(
     staff_user, neighbourhood, noise_category
 ):
-    from tests.conftest import make_case
 
     texts = [
         ("谷山庭院3期人防车库违规出售", "谷山庭院3期是国家保障房，开发商把人防车库当作产权车位出售。"),
         ("谷山庭院3期电梯故障近一个月", "谷山庭院3期16栋3号电梯故障近一个月，物业说在等配件，老人上下楼很难。"),
     ]
-    cases = [
-        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
-        for t, d in texts
-    ]
-    for case in cases:
-        services.flag_case(case_id=case.pk)
+    cases = flagged(staff_user, neighbourhood, noise_category, texts)
     vector = CaseSignature.objects.get(case=cases[1]).vector
     assert not any(part in token for token in vector for part in ("谷山", "庭院", "山庭"))
     assert "电梯" in vector
@@ -409,7 +397,6 @@ def test_a_rare_shared_name_weighs_more_than_a_common_one():
 def test_the_index_counts_the_cases_naming_each_place_one_by_one_and_in_bulk(staff_user, neighbourhood, noise_category):
     from matters import similarity
     from matters.models import Term
-    from tests.conftest import make_case
 
     def counts():
         rows = Term.objects.filter(text__startswith=similarity.NAME_PREFIX, df__gt=0).values_list("text", "df")
@@ -420,10 +407,7 @@ def test_the_index_counts_the_cases_naming_each_place_one_by_one_and_in_bulk(sta
         ("丽发新城搅拌站粉尘", "丽发新城小区附近搅拌站粉尘很大。"),
         ("开元路路灯不亮", "星沙开元路上的路灯晚上不亮。"),
     ]
-    cases = [
-        make_case(staff_user, neighbourhood=neighbourhood, category=noise_category, title=t, description=d)
-        for t, d in texts
-    ]
+    cases = logged(staff_user, neighbourhood, noise_category, texts)
     similarity.signatures_bulk(list(Case.objects.filter(pk__in=[c.pk for c in cases])))
     in_bulk = counts()
     assert in_bulk == {
