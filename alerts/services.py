@@ -109,10 +109,10 @@ def warnings_detect(*, at: datetime | None = None) -> dict:
     started = time.monotonic()
     # One detector at a time: the row lock serialises runs (beat and a person's command), so a finding is
     # matched against the warnings the other run recorded rather than raced.
-    run = DetectorRun.objects.select_for_update().filter(pk=1).first()
+    run = DetectorRun.objects.select_for_update(no_key=True).filter(pk=1).first()
     if run is None:
         DetectorRun.objects.bulk_create([DetectorRun(pk=1)], ignore_conflicts=True)
-        run = DetectorRun.objects.select_for_update().get(pk=1)
+        run = DetectorRun.objects.select_for_update(no_key=True).get(pk=1)
     counts = {kind: {"found": 0, "raised": 0} for kind in WarningKind.values}
     for finding in detect.findings(at):
         _warning, created = _record(finding, at)
@@ -126,7 +126,7 @@ def warnings_detect(*, at: datetime | None = None) -> dict:
 @transaction.atomic
 def warning_acknowledge(*, actor, warning_id: int, note: str) -> Warning:
     """Staff, or the committee of the warning's neighbourhood, record that they saw it and what they do."""
-    warning = Warning.objects.visible_to(actor).select_for_update().get(pk=warning_id)
+    warning = Warning.objects.visible_to(actor).select_for_update(no_key=True).get(pk=warning_id)
     if not note.strip():
         raise AlertError(_("请填写处理说明。"))
     warning.acknowledged_at, warning.acknowledged_by = timezone.now(), actor
@@ -139,7 +139,7 @@ def warning_acknowledge(*, actor, warning_id: int, note: str) -> Warning:
 def warning_to_class(*, actor, warning_id: int, title: str) -> MatterClass:
     """Staff turn a warning's cases into a class of matters (一类事), confirmed at once."""
     _require_staff(actor)
-    warning = Warning.objects.select_for_update().get(pk=warning_id)
+    warning = Warning.objects.select_for_update(no_key=True).get(pk=warning_id)
     if warning.matter_class_id:
         raise AlertError(_("该预警已对应一类事。"))
     title = title.strip() or warning.title[:100]

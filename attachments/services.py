@@ -53,7 +53,7 @@ def clean_name(raw: str, extension: str) -> str:
 def _case_for_write(case_id: int, actor) -> Case:
     if not (roles.is_staff_member(actor) or roles.is_committee_member(actor)):
         raise AttachmentError(_("只有街道工作人员和居委会可以上传和删除附件。"), field="detail", status=403)
-    case = Case.objects.visible_to(actor).select_for_update().filter(pk=case_id).first()
+    case = Case.objects.visible_to(actor).select_for_update(no_key=True).filter(pk=case_id).first()
     if case is None:
         raise AttachmentError(_("案件不存在，或您无权处理该案件。"), field="detail", status=404)
     return case
@@ -191,7 +191,7 @@ def attachment_publish(*, attachment_id: int, actor, public: bool) -> Attachment
     """Mark a photo as public (Open311 carries its address) or take it back. Street-office staff only."""
     if not roles.is_staff_member(actor):
         raise AttachmentError(_("只有街道工作人员可以公开照片。"), field="public", status=403)
-    attachment = Attachment.objects.select_for_update().get(pk=attachment_id)
+    attachment = Attachment.objects.select_for_update(no_key=True).get(pk=attachment_id)
     if public and (not attachment.is_image or attachment.personal):
         raise AttachmentError(_("只有不含个人信息的照片可以公开。"), field="public")
     attachment.public = public

@@ -96,7 +96,7 @@ def seed(n: int, rng: random.Random) -> int:
         size = min(BATCH, n - have - added)
         with transaction.atomic():
             CaseCounter.objects.bulk_create([CaseCounter(year=year)], ignore_conflicts=True)
-            counter = CaseCounter.objects.select_for_update().get(year=year)
+            counter = CaseCounter.objects.select_for_update(no_key=True).get(year=year)
             first, counter.last = counter.last + 1, counter.last + size
             counter.save(update_fields=["last"])
             cases = []

@@ -63,7 +63,7 @@ def _lock(actor, *case_ids: int, along: tuple[int, ...] = ()) -> dict[int, Case]
     locked = {}
     for pk in sorted(set(case_ids) | set(along)):
         cases = Case.objects.all() if pk in along and pk not in case_ids else Case.objects.visible_to(actor)
-        case = cases.select_for_update().filter(pk=pk).first()
+        case = cases.select_for_update(no_key=True).filter(pk=pk).first()
         if case is None:
             raise Unseen(_("案件不存在，或您无权处理该案件。"), field="into")
         locked[pk] = case
@@ -299,7 +299,7 @@ def resident_visit(
     permissions.check(actor, "visit", case)
     label, now = VisitResult(visit_result).label, timezone.now()
     if complainant_id:
-        resident = Complainant.objects.select_for_update().filter(pk=complainant_id, case=case).first()
+        resident = Complainant.objects.select_for_update(no_key=True).filter(pk=complainant_id, case=case).first()
         if resident is None:
             raise CaseError(_("该诉求人不属于本案件。"), field="complainant")
         resident.visit_result, resident.visited_at = visit_result, now

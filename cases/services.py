@@ -128,7 +128,7 @@ def _log(
 def _locked_counter(year: int) -> CaseCounter:
     """The counter row of `year`, made if missing and locked until the transaction ends: creations queue on it."""
     CaseCounter.objects.bulk_create([CaseCounter(year=year)], ignore_conflicts=True)
-    return CaseCounter.objects.select_for_update().get(year=year)
+    return CaseCounter.objects.select_for_update(no_key=True).get(year=year)
 
 
 def _next_reference(year: int) -> str:
@@ -142,7 +142,7 @@ def _next_reference(year: int) -> str:
 
 def _visible_for_update(case_id: int, actor) -> Case:
     try:
-        return Case.objects.visible_to(actor).select_for_update().get(pk=case_id)
+        return Case.objects.visible_to(actor).select_for_update(no_key=True).get(pk=case_id)
     except Case.DoesNotExist:
         raise NotPermitted(_("案件不存在，或您无权处理该案件。")) from None
 
@@ -452,7 +452,7 @@ def extension_decide(*, extension_id: int, actor, approve: bool, note: str = "")
     """Approve (the deadline moves) or refuse a pending extension request; nobody decides their own."""
     if not permissions.allowed(actor, "decide_extension"):
         raise NotPermitted(_("只有街道工作人员可以审批延期。"))
-    extension = ExtensionRequest.objects.select_for_update().select_related("case").get(pk=extension_id)
+    extension = ExtensionRequest.objects.select_for_update(no_key=True).select_related("case").get(pk=extension_id)
     if extension.status != ExtensionStatus.PENDING:
         raise IllegalMove(_("该延期申请已审批。"))
     case = _visible_for_update(extension.case_id, actor)

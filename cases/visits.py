@@ -107,7 +107,7 @@ def case_visit(
     if actor is None:
         if channel != VisitChannel.ONLINE:
             raise NotPermitted(_("只有线上回访可以由居民本人填写。"))
-        case = Case.objects.select_for_update().get(pk=case_id)
+        case = Case.objects.select_for_update(no_key=True).get(pk=case_id)
         check_move(case, "visit")  # a merged case's visit is its master's: the refusal names it
     else:
         case = _visible_for_update(case_id, actor)

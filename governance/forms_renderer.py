@@ -1,18 +1,21 @@
 """Django's form renderer, with its smallest templates done in Python.
 
-Every text box, hidden field, label and error list is rendered by Django through a template of one line; a case
-page has about seventy of them (the action forms, the merge and split forms), and rendering them cost more CPU than
-the page's queries. Here the same markup is written in Python for the templates whose text is exactly the one
-Django ships (checked against the installed files when this module loads, so a Django upgrade that changes one of
-them falls back to the template). Everything else — selects, checkboxes, a project's own widget templates — goes
-through the templates as before. tests/ops/test_forms_renderer.py renders the app's forms both ways and compares.
+Every text box, hidden field, label, error list, select and checkbox list is rendered by Django through small
+templates, a select once more per option; a case page has about seventy fields (the action forms, the merge and
+split forms) and the new-case form's selects and checkbox lists hundreds of options, and rendering them cost more
+CPU than the pages' queries. Here the same markup is written in Python for the templates whose text is exactly the
+one Django ships (checked against the installed files when this module loads, so a Django upgrade that changes one
+of them falls back to the templates). A project's own widget templates go through the templates as before.
+tests/ops/test_forms_renderer.py renders the app's forms both ways and compares.
 """
 
 from pathlib import Path
 
 import django
 from django.forms.renderers import DjangoTemplates
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
+from django.utils.timezone import template_localtime
 
 TEMPLATES = Path(django.__file__).parent / "forms" / "templates"
 INPUT = "django/forms/widgets/input.html"
@@ -44,14 +47,56 @@ EXPECTED = {
         "{% endif %}>{% for error in errors %}<li>{{ error }}</li>{% endfor %}</ul>{% endif %}"
     ),
     "django/forms/errors/list/default.html": '{% include "django/forms/errors/list/ul.html" %}',
+    "django/forms/widgets/select.html": (
+        '<select name="{{ widget.name }}"{% include "django/forms/widgets/attrs.html" %}>'
+        "{% for group_name, group_choices, group_index in widget.optgroups %}{% if group_name %}\n"
+        '  <optgroup label="{{ group_name }}">{% endif %}{% for option in group_choices %}\n'
+        "  {% include option.template_name with widget=option %}{% endfor %}{% if group_name %}\n"
+        "  </optgroup>{% endif %}{% endfor %}\n"
+        "</select>"
+    ),
+    "django/forms/widgets/select_option.html": (
+        '<option value="{{ widget.value|stringformat:\'s\' }}"{% include "django/forms/widgets/attrs.html" %}>'
+        "{{ widget.label }}</option>"
+    ),
+    "django/forms/widgets/multiple_input.html": (
+        '{% with id=widget.attrs.id %}<div{% if id %} id="{{ id }}"{% endif %}{% if widget.attrs.class %} '
+        'class="{{ widget.attrs.class }}"{% endif %}>{% for group, options, index in widget.optgroups %}'
+        "{% if group %}\n"
+        "  <div><label>{{ group }}</label>{% endif %}{% for option in options %}<div>\n"
+        "    {% include option.template_name with widget=option %}</div>{% endfor %}{% if group %}\n"
+        "  </div>{% endif %}{% endfor %}\n"
+        "</div>{% endwith %}"
+    ),
+    "django/forms/widgets/input_option.html": (
+        '{% if widget.wrap_label %}<label{% if widget.attrs.id %} for="{{ widget.attrs.id }}"{% endif %}>'
+        '{% endif %}{% include "django/forms/widgets/input.html" %}{% if widget.wrap_label %} {{ widget.label }}'
+        "</label>{% endif %}"
+    ),
+}
+# Templates that are one include of another, rendered as that one.
+ALIASES = {
+    "django/forms/widgets/checkbox_select.html": "django/forms/widgets/multiple_input.html",
+    "django/forms/widgets/radio.html": "django/forms/widgets/multiple_input.html",
+    "django/forms/widgets/checkbox_option.html": "django/forms/widgets/input_option.html",
+    "django/forms/widgets/radio_option.html": "django/forms/widgets/input_option.html",
 }
 
 
-def _shipped(name: str) -> str:
+def _raw(name: str) -> str:
     try:
-        return (TEMPLATES / name).read_text().strip()
+        return (TEMPLATES / name).read_text()
     except OSError:
         return ""
+
+
+def _shipped(name: str) -> str:
+    return _raw(name).strip()
+
+
+def _show(value) -> str:
+    """What {{ value }} prints: local time, localised numbers, escaped."""
+    return conditional_escape(localize(template_localtime(value)))
 
 
 def _attrs(attrs: dict) -> str:
@@ -97,12 +142,75 @@ def _errors(context) -> str:
     return f'<ul class="{conditional_escape(context["error_class"])}"{ident}>{items}</ul>'
 
 
+class NotInPython(Exception):
+    """An option's template is a project's own: the whole widget goes through the templates."""
+
+
+def _include(name: str, widget: dict) -> str:
+    """{% include name with widget=widget %}: the template's text as the file has it, its final newline too."""
+    if name not in RENDERERS:
+        raise NotInPython(name)
+    return RENDERERS[name]({"widget": widget}) + TAILS[name]
+
+
+def _select(context) -> str:
+    widget = context["widget"]
+    html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            html.append(f'\n  <optgroup label="{_show(group_name)}">')
+        html.extend(f"\n  {_include(option['template_name'], option)}" for option in options)
+        if group_name:
+            html.append("\n  </optgroup>")
+    html.append("\n</select>")
+    return "".join(html)
+
+
+def _select_option(context) -> str:
+    widget = context["widget"]
+    return (
+        f'<option value="{conditional_escape(str(widget["value"]))}"{_attrs(widget["attrs"])}>'
+        f"{_show(widget['label'])}</option>"
+    )
+
+
+def _multiple_input(context) -> str:
+    widget = context["widget"]
+    ident, css = widget["attrs"].get("id"), widget["attrs"].get("class")
+    html = ["<div", f' id="{_show(ident)}"' if ident else "", f' class="{_show(css)}"' if css else "", ">"]
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            html.append(f"\n  <div><label>{_show(group)}</label>")
+        html.extend(f"<div>\n    {_include(option['template_name'], option)}</div>" for option in options)
+        if group:
+            html.append("\n  </div>")
+    html.append("\n</div>")
+    return "".join(html)
+
+
+def _input_option(context) -> str:
+    widget = context["widget"]
+    if not widget.get("wrap_label"):
+        return _include(INPUT, widget)
+    ident = widget["attrs"].get("id")
+    label_for = f' for="{_show(ident)}"' if ident else ""
+    return f"<label{label_for}>{_include(INPUT, widget)} {_show(widget['label'])}</label>"
+
+
 def _in_python() -> dict:
     """Template name -> its Python version, for the templates whose installed text is the expected one."""
     if any(_shipped(name) != text for name, text in EXPECTED.items()):
         return {}
+    if any(_shipped(name) != f'{{% include "{target}" %}}' for name, target in ALIASES.items()):
+        return {}
     found = {INPUT: _input, "django/forms/widgets/textarea.html": _textarea, "django/forms/label.html": _label}
     found["django/forms/errors/list/ul.html"] = found["django/forms/errors/list/default.html"] = _errors
+    found["django/forms/widgets/select.html"] = _select
+    found["django/forms/widgets/select_option.html"] = _select_option
+    found["django/forms/widgets/multiple_input.html"] = _multiple_input
+    found["django/forms/widgets/input_option.html"] = _input_option
+    for name, target in ALIASES.items():
+        found[name] = _aliased(target)
     # The input types are one-line templates that include input.html (text.html, hidden.html, number.html…).
     for path in (TEMPLATES / "django" / "forms" / "widgets").glob("*.html"):
         if path.read_text().strip() == f'{{% include "{INPUT}" %}}':
@@ -110,13 +218,26 @@ def _in_python() -> dict:
     return found
 
 
-class FastRenderer(DjangoTemplates):
-    """Django's default form renderer; the one-line templates of EXPECTED are rendered in Python."""
+def _aliased(target: str):
+    """A template that only includes `target`: its output is target's, with target's final newline."""
+    return lambda context: RENDERERS[target](context) + TAILS[target]
 
-    in_python = _in_python()
+
+RENDERERS = _in_python()
+# The text after each template's last tag (a newline): an {% include %} prints it, a form renderer strips it.
+TAILS = {name: _raw(name)[len(_raw(name).rstrip()) :] for name in RENDERERS}
+
+
+class FastRenderer(DjangoTemplates):
+    """Django's default form renderer; the templates of EXPECTED and ALIASES are rendered in Python."""
+
+    in_python = RENDERERS
 
     def render(self, template_name, context, request=None):
         render = self.in_python.get(template_name)
-        if render is None:
-            return super().render(template_name, context, request=request)
-        return render(context).strip()
+        if render is not None:
+            try:
+                return render(context).strip()
+            except NotInPython:
+                pass
+        return super().render(template_name, context, request=request)

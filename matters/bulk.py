@@ -399,7 +399,7 @@ def classes_many(case_ids: list[int]) -> int:
     recent = Q(status__in=OPEN_STATUSES) | Q(received_at__gte=since)
     with transaction.atomic():
         # The same lock the task takes per category, for every category at once, in one order.
-        list(Category.objects.select_for_update().order_by("pk").values_list("pk"))
+        list(Category.objects.select_for_update(no_key=True).order_by("pk").values_list("pk"))
         linked: dict[int, set[int]] = {}
         for start in range(0, len(flagged), 5000):
             chunk = flagged[start : start + 5000]

@@ -159,7 +159,7 @@ def enqueue_flag(case_id: int) -> None:
 def link_decide(*, actor, link_id: int, confirm: bool) -> CaseLink:
     """A staff member confirms or rejects a suggested link; a rejected pair is never suggested again."""
     _require_staff(actor)
-    link = CaseLink.objects.select_for_update().get(pk=link_id)
+    link = CaseLink.objects.select_for_update(no_key=True).get(pk=link_id)
     link.status = LinkStatus.CONFIRMED if confirm else LinkStatus.REJECTED
     link.decided_by, link.decided_at = actor, timezone.now()
     link.save(update_fields=["status", "decided_by", "decided_at"])
@@ -196,12 +196,17 @@ def class_members_facts(case_ids: list[int]) -> dict[int, tuple[str, str, dict[s
     return {pk: (title, housing or "", vectors.get(pk, {})) for pk, title, housing in rows}
 
 
+def serialise_proposals(category_id: int) -> None:
+    """Proposals of one category are serialised, so two workers never propose the same class twice. The lock is
+    FOR NO KEY UPDATE: a clerk's new case of the category checks its foreign key without waiting for it."""
+    list(Category.objects.select_for_update(no_key=True).filter(pk=category_id).order_by().values_list("pk"))
+
+
 @transaction.atomic
 def class_propose_for(*, case: Case) -> MatterClass | None:
     """Put the case into the active class its similar cases belong to, or propose a new class when at least
     MATTERS_CLASS_THRESHOLD open or recent cases of one category are linked to it. Returns the class, if any."""
-    # Proposals of one category are serialised, so two workers never propose the same class twice.
-    list(Category.objects.select_for_update().filter(pk=case.category_id).order_by().values_list("pk"))
+    serialise_proposals(case.category_id)
     membership = Membership.objects.filter(case=case).select_related("matter_class").first()
     if membership is not None:
         return membership.matter_class
@@ -254,7 +259,7 @@ CLASS_FIELDS = [
 
 
 def _class_for_update(class_id: int) -> MatterClass:
-    return MatterClass.objects.select_for_update().get(pk=class_id)
+    return MatterClass.objects.select_for_update(no_key=True).get(pk=class_id)
 
 
 @transaction.atomic
@@ -353,7 +358,7 @@ def class_split(*, actor, class_id: int, case_ids: list[int], title: str) -> Mat
 def membership_move(*, actor, membership_id: int, step_id: int | None, completed: bool = False) -> Membership:
     """Record where a member case stands on the class's route."""
     _require_staff(actor)
-    membership = Membership.objects.select_for_update().get(pk=membership_id)
+    membership = Membership.objects.select_for_update(no_key=True).get(pk=membership_id)
     if step_id and not RouteStep.objects.filter(pk=step_id, matter_class_id=membership.matter_class_id).exists():
         raise CaseError(_("该步骤不属于本类事的通关图。"))
     membership.step_id, membership.completed = step_id, completed

@@ -96,10 +96,10 @@ def signature_refresh(*, case: Case, force: bool = False) -> tuple[CaseSignature
     digest = case_content_hash(case)
     # One worker at a time per case: the second waits here and then finds the work done. (Locking first saves a
     # query and a vector decoding when the signature exists, the usual case.)
-    signature = CaseSignature.objects.select_for_update().filter(pk=case.pk).first()
+    signature = CaseSignature.objects.select_for_update(no_key=True).filter(pk=case.pk).first()
     if signature is None:  # a new case: one statement, whichever worker comes first
         CaseSignature.objects.bulk_create([CaseSignature(case_id=case.pk, content_hash="")], ignore_conflicts=True)
-        signature = CaseSignature.objects.select_for_update().get(pk=case.pk)
+        signature = CaseSignature.objects.select_for_update(no_key=True).get(pk=case.pk)
     now = timezone.now()
     if signature.content_hash == digest and not force:
         if signature.computed_at < case.updated_at:
@@ -758,7 +758,7 @@ def _add_terms(increments: dict[str, int]) -> tuple[dict[str, int], dict[str, in
         Term.objects.bulk_create([Term(text=t) for t in gained[start : start + 5000]], ignore_conflicts=True)
     for start in range(0, len(names), 5000):
         list(
-            Term.objects.select_for_update()
+            Term.objects.select_for_update(no_key=True)
             .filter(text__in=names[start : start + 5000])
             .order_by("text")
             .values_list("id")

@@ -110,7 +110,7 @@ def method_create(*, actor, data: dict, reason: str = "") -> Method:
 def method_update(*, method_id: int, actor, data: dict, expected_version: int | None, reason: str = "") -> Method:
     """Save an edit made on a form opened at version `expected_version`; refuse it if someone saved since."""
     _require_admin(actor)
-    method = Method.objects.select_for_update().get(pk=method_id)
+    method = Method.objects.select_for_update(no_key=True).get(pk=method_id)
     if expected_version is not None and latest_version_id(method) != expected_version:
         raise StaleEdit(_("在您编辑期间，其他人已修改了该工作法。请查看修改记录后重新编辑。"))
     before = {name: getattr(method, name) for name in tracked_field_names()}
@@ -125,7 +125,7 @@ def method_update(*, method_id: int, actor, data: dict, expected_version: int | 
 def method_restore(*, method_id: int, history_id: int, actor) -> Method:
     """Bring back the text and categories of an earlier version; the restore is saved as a new version."""
     _require_admin(actor)
-    method = Method.objects.select_for_update().get(pk=method_id)
+    method = Method.objects.select_for_update(no_key=True).get(pk=method_id)
     try:
         version = method.history.get(history_id=history_id)
     except Method.history.model.DoesNotExist:

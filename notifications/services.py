@@ -178,7 +178,7 @@ def events_sweep(*, at: datetime | None = None) -> int:
     The first run starts from the newest event: history is not news."""
     at = at or timezone.now()
     with transaction.atomic():
-        cursor = EventCursor.objects.select_for_update().filter(pk=1).first()
+        cursor = EventCursor.objects.select_for_update(no_key=True).filter(pk=1).first()
         if cursor is None:
             newest = CaseEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             EventCursor.objects.bulk_create([EventCursor(pk=1, last_event_id=newest)], ignore_conflicts=True)

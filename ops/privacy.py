@@ -50,7 +50,7 @@ def case_anonymise(*, case_id: int, actor) -> bool:
 
     Keeps the case, its category, place, dates and outcome (the statistics), and writes one timeline note.
     Returns False, changing nothing, when the case holds no personal data any more (safe to run twice)."""
-    case = Case.objects.select_for_update().get(pk=case_id)
+    case = Case.objects.select_for_update(no_key=True).get(pk=case_id)
     if not needs_anonymising(case):
         return False
     Case.objects.filter(pk=case.pk).update(

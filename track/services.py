@@ -194,7 +194,7 @@ def visit_answer(*, token: str, result: str, reason: str = "") -> VisitLink:
     link = visit_link_find(token)
     if link is None:
         raise VisitRefused(_("链接无效。"), status=404)
-    link = VisitLink.objects.select_for_update().select_related("case").get(pk=link.pk)
+    link = VisitLink.objects.select_for_update(no_key=True).select_related("case").get(pk=link.pk)
     state = visit_link_state(link)
     if state != "open":
         message, status = REFUSALS[state]

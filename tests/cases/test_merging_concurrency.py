@@ -33,7 +33,7 @@ def at_once(*calls) -> list:
     threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
     lowest = min(Case.objects.values_list("pk", flat=True))
     with transaction.atomic():
-        Case.objects.select_for_update().get(pk=lowest)
+        Case.objects.select_for_update(no_key=True).get(pk=lowest)
         for thread in threads:
             thread.start()
         ready.wait()

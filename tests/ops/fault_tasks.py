@@ -26,7 +26,7 @@ def fault_note(case_id: int, marker: str, actor_id: int, log: str, linger: str) 
         time.sleep(120)
     with transaction.atomic():
         # The row lock serialises two deliveries; the check makes the second one a no-op.
-        Case.objects.select_for_update().get(pk=case_id)
+        Case.objects.select_for_update(no_key=True).get(pk=case_id)
         if CaseEvent.objects.filter(case_id=case_id, note=marker).exists():
             written = False
         else:

@@ -4,6 +4,7 @@ exactly as Django's own renderer makes them, errors and all."""
 import re
 
 import pytest
+from django import forms
 from django.test import override_settings
 from django.urls import reverse
 
@@ -44,7 +45,8 @@ def both(client, method: str, url: str, data=None) -> tuple[str, str]:
 def test_the_one_line_templates_of_this_django_are_the_expected_ones():
     assert "django/forms/widgets/text.html" in FastRenderer.in_python
     assert "django/forms/widgets/textarea.html" in FastRenderer.in_python
-    assert "django/forms/widgets/select.html" not in FastRenderer.in_python  # options stay templates
+    assert "django/forms/widgets/select.html" in FastRenderer.in_python
+    assert "django/forms/widgets/checkbox_select.html" in FastRenderer.in_python
 
 
 def test_a_case_page_full_of_forms_is_the_same(staff_client, staff_user, case):
@@ -78,3 +80,38 @@ def test_the_case_list_and_the_sign_in_page_are_the_same(staff_client, client, c
     client.logout()
     fast, django_made = both(client, "post", reverse("login"), {"username": "nobody", "password": "wrong"})
     assert fast == django_made
+
+
+class EveryChoiceWidget(forms.Form):
+    """Selects and choice lists in every shape Django renders: groups, several chosen, attributes, text to escape."""
+
+    GROUPED = [("电梯", [("1", "困人 <b>"), ("2", "更新")]), ("3", "其他 & 杂项")]
+    plain = forms.ChoiceField(choices=[("a", "甲"), ("<b>", '乙"')], initial="<b>")
+    grouped = forms.ChoiceField(choices=GROUPED, widget=forms.Select(attrs={"class": "wide", "data-x": "1"}))
+    several = forms.MultipleChoiceField(choices=GROUPED, initial=["1", "3"])
+    ticks = forms.MultipleChoiceField(choices=GROUPED, widget=forms.CheckboxSelectMultiple, initial=["2"])
+    radio = forms.ChoiceField(choices=[(1, "一"), (2, "二")], widget=forms.RadioSelect(attrs={"class": "r"}))
+    maybe = forms.NullBooleanField()
+    tick = forms.BooleanField(required=False, initial=True)
+    when = forms.SplitDateTimeField(required=False)
+
+
+def test_every_choice_widget_is_rendered_as_django_does():
+    from django.forms.renderers import DjangoTemplates
+
+    for data in (None, {"plain": "a", "grouped": "x", "several": ["2"], "ticks": ["1", "3"], "radio": "2"}):
+        fast = EveryChoiceWidget(data, renderer=FastRenderer()).as_div()
+        django_made = EveryChoiceWidget(data, renderer=DjangoTemplates()).as_div()
+        assert "<optgroup" in fast and "&lt;b&gt;" in fast and 'type="radio"' in fast
+        assert fast == django_made
+
+
+def test_an_option_template_not_done_in_python_sends_the_whole_widget_through_the_templates(monkeypatch):
+    from django.forms.renderers import DjangoTemplates
+
+    from governance import forms_renderer
+
+    monkeypatch.delitem(forms_renderer.RENDERERS, "django/forms/widgets/select_option.html")
+    fast = EveryChoiceWidget(renderer=FastRenderer())["grouped"]
+    assert str(fast) == str(EveryChoiceWidget(renderer=DjangoTemplates())["grouped"])
+    assert "<optgroup" in str(fast)
