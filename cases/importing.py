@@ -720,7 +720,10 @@ def _create_cases(rows: list[Row], registry: Registry, *, actor, progress=None) 
     # since a rollback returns them, gap-free.
     years = [timezone.localtime(row.values["received_at"]).year for row in rows]
     CaseCounter.objects.bulk_create([CaseCounter(year=year) for year in sorted(set(years))], ignore_conflicts=True)
-    counters = {c.year: c for c in CaseCounter.objects.select_for_update(no_key=True).filter(year__in=set(years)).order_by("year")}
+    counters = {
+        c.year: c
+        for c in CaseCounter.objects.select_for_update(no_key=True).filter(year__in=set(years)).order_by("year")
+    }
     references = []
     for year in years:
         counters[year].last += 1

@@ -30,7 +30,7 @@ def test_a_new_case_commits_while_the_worker_holds_its_category(staff_user, neig
                 serialise_proposals(elevator_category.pk)  # held open, as during a slow similarity run
                 locked.set()
                 release.wait(timeout=20)
-        except Exception as error:  # noqa: BLE001 - reported by the test
+        except Exception as error:  # reported by the test
             outcome["worker"] = error
         finally:
             connection.close()
@@ -43,7 +43,7 @@ def test_a_new_case_commits_while_the_worker_holds_its_category(staff_user, neig
             cursor.execute("SET lock_timeout = '3s'")  # a wait on the worker becomes an error, not a hang
         try:
             case = make_case(staff_user, neighbourhood=neighbourhood, category=elevator_category)
-        except Exception as error:  # noqa: BLE001 - reported below as the failure it is
+        except Exception as error:  # reported below as the failure it is
             outcome["error"] = error
         else:
             outcome["case"] = case.pk
