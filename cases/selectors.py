@@ -14,6 +14,8 @@ from places.models import Building, Estate, Neighbourhood
 # planning a 1 ms query (its genetic optimiser starts at 12 relations).
 LIST_RELATED = ["category__parent", "neighbourhood", "estate", "building", "assignee"]
 LIST_PREFETCH = ["team", "lead_department", "request_type", "channel", "method"]
+# LIST_RELATED as select_related stores it: {"category": {"parent": {}}, "neighbourhood": {}, …}.
+LIST_RELATED_TREE = Case.objects.select_related(*LIST_RELATED).query.select_related
 EXPORT_PREFETCH = LIST_PREFETCH
 
 
@@ -25,17 +27,18 @@ def cases_for(user) -> QuerySet[Case]:
 def case_for(user, pk: int, *, request=None) -> Case:
     """One case `user` may see, or 404 (another neighbourhood's case does not exist for a committee).
 
-    Given the request, the small vocabularies (team, channel…) come from the dropdowns' cache instead of a query
-    each (cases/vocabularies.py)."""
+    Given the request, its places, category, assignee and the small vocabularies (team, channel…) come from the
+    dropdowns' cache instead of joins and a query each (cases/vocabularies.py): the case is read alone."""
     from cases import vocabularies
 
-    prefetch = [] if request is not None else LIST_PREFETCH
-    queryset = (
-        Case.objects.visible_to(user).select_related(*LIST_RELATED).prefetch_related(*prefetch, "assisting_departments")
-    )
-    case = get_object_or_404(queryset, pk=pk)
-    if request is not None:
-        vocabularies.attach(request, [case], LIST_PREFETCH)
+    queryset = Case.objects.visible_to(user).prefetch_related("assisting_departments")
+    if request is None:
+        return get_object_or_404(queryset.select_related(*LIST_RELATED).prefetch_related(*LIST_PREFETCH), pk=pk)
+    cached = vocabularies.serves(request, Case, LIST_RELATED_TREE, queryset.db)
+    case = get_object_or_404(queryset if cached else queryset.select_related(*LIST_RELATED), pk=pk)
+    if cached:
+        vocabularies.attach_tree(request, [case], LIST_RELATED_TREE)
+    vocabularies.attach(request, [case], LIST_PREFETCH)
     return case
 
 
@@ -44,9 +47,16 @@ def extension_for(user, pk: int) -> ExtensionRequest:
     return get_object_or_404(ExtensionRequest.objects.filter(case__in=Case.objects.visible_to(user)), pk=pk)
 
 
-def case_timeline(case: Case) -> QuerySet[CaseEvent]:
-    """Every line of the case's timeline, newest first."""
-    return case.events.select_related("actor").order_by("-created_at", "-id")
+def case_timeline(case: Case, *, request=None) -> list[CaseEvent]:
+    """Every line of the case's timeline, newest first; given the request, the actors come from the dropdowns'
+    cache (cases/vocabularies.py) rather than a join."""
+    from cases import vocabularies
+
+    if request is None:
+        return list(case.events.select_related("actor").order_by("-created_at", "-id"))
+    events = list(case.events.order_by("-created_at", "-id"))
+    vocabularies.attach(request, events, ["actor"])
+    return events
 
 
 def case_extensions(case: Case) -> QuerySet[ExtensionRequest]:

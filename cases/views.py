@@ -243,7 +243,7 @@ def _render_detail(request, case, *, bound=None, revealed=False, status=200):
     pending = selectors.pending_extension(extensions)
     context = {
         "case": case,
-        "timeline": selectors.case_timeline(case),
+        "timeline": selectors.case_timeline(case, request=request),
         "extensions": extensions,
         "move_forms": move_forms,
         "suggestions": _suggestions(case) if "resolve" in actions else [],

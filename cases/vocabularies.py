@@ -116,3 +116,28 @@ def attach(request, cases: list, fields: list[str]) -> None:
             field.set_cached_value(case, rows.get(value) if value is not None else None)
     if rest:
         prefetch_related_objects(cases, *rest)
+
+
+def _all_vocabularies(model, tree: dict) -> bool:
+    for name, below in tree.items():
+        target = model._meta.get_field(name).related_model
+        if target._meta.db_table not in TABLE_SET or not _all_vocabularies(target, below):
+            return False
+    return True
+
+
+def serves(request, model, tree: dict, using: str = "default") -> bool:
+    """Whether attach_tree can give rows of `model` the related rows of `tree` (a select_related tree:
+    {"category": {"parent": {}}, "estate": {}}): on PostgreSQL, when every table of the tree is a vocabulary.
+    Where it cannot (SQLite), the caller joins them as usual."""
+    return fingerprint(request, using) is not None and _all_vocabularies(model, tree)
+
+
+def attach_tree(request, rows: list, tree: dict) -> None:
+    """Give `rows` the related rows `tree` names from the cache (check `serves` first), so that their query joins
+    nothing: the planner's time for a seven-table join and a model per joined row are saved."""
+    for name, below in tree.items():
+        attach(request, rows, [name])
+        if below:
+            related = {id(row): row for row in (getattr(obj, name) for obj in rows) if row is not None}
+            attach_tree(request, list(related.values()), below)
