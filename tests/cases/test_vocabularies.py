@@ -99,3 +99,29 @@ def test_the_list_reads_the_dropdowns_rows_only_when_they_changed(staff_client, 
     with CaptureQueriesContext(connection) as queries:
         assert ">房屋管理›加装电梯<" in list_page(staff_client)
     assert [q["sql"] for q in queries if 'FROM "cases_category"' in q["sql"]]
+
+
+@pytest.mark.postgres
+def test_a_case_and_its_list_row_read_the_case_alone_and_show_renamed_places_at_once(
+    staff_client, staff_user, case, estate, building
+):
+    """The row's category (with its group), places and assignee come from the same cache, not from a join."""
+    require(connection.vendor == "postgresql", "needs DATABASE_URL on PostgreSQL")
+    from cases.services import case_transition
+
+    case_transition(case_id=case.pk, actor=staff_user, action="dispatch", assignee=staff_user)
+    detail = reverse("cases:detail", args=[case.pk])
+    staff_client.get(detail)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = staff_client.get(detail).content.decode()
+    case_reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "cases_case"."id"')]
+    assert case_reads and not [sql for sql in case_reads if " JOIN " in sql]
+    assert f"<dd>{case.category}</dd>" in page  # 房屋管理›电梯: the group came along
+    assert f">{estate.name}</a>" in page and f">{building.number}</a>" in page
+    assert f"<dd>{staff_user.last_name}</dd>" in page  # the assignee
+
+    Estate.objects.filter(pk=estate.pk).update(name="改名后的小区")  # behind the app's back
+    assert "改名后的小区" in staff_client.get(detail).content.decode()
+    row_page = list_page(staff_client)
+    assert "· 改名后的小区" in row_page and f"· {estate.name}" not in row_page  # the place cell
