@@ -101,7 +101,7 @@ class CaseViewSet(ApiMixin, MergingActions, mixins.ListModelMixin, mixins.Retrie
         return selectors.cases_for(self.request.user).prefetch_related("assisting_departments", *MERGE_PREFETCH)
 
     def _show(self, case_id: int, code=status.HTTP_200_OK) -> Response:
-        case = selectors.case_for(self.request.user, case_id)
+        case = selectors.case_for(self.request.user, case_id, request=self.request)
         return Response(self.get_serializer(case).data, status=code)
 
     @extend_schema(request=s.CaseWriteSerializer, responses={201: s.CaseSerializer, **WRITE_ERRORS})

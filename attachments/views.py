@@ -82,7 +82,7 @@ def public_photo(request, key):
 @require_POST
 def upload(request, pk):
     """The form's own submit (without JavaScript): every file checked alone, each refusal named."""
-    case = case_selectors.case_for(request.user, pk)
+    case = case_selectors.case_for(request.user, pk, request=request)
     form = UploadForm(request.POST, case=case)
     files = request.FILES.getlist("file")
     if not form.is_valid() or not files:

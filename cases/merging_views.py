@@ -44,7 +44,7 @@ def _invalid(request, case, form, *, key: str, message: str):
 
 @require_POST
 def case_merge(request, pk):
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     form = MergeForm(request.POST, user=request.user)
     if not form.is_valid():
         return _invalid(request, case, form, key="merge", message=_("并单未完成，请按提示修改。"))
@@ -60,7 +60,7 @@ def case_merge(request, pk):
 
 @require_POST
 def case_unmerge(request, pk):
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     if not roles.is_staff_member(request.user):
         raise PermissionDenied(_("只有街道工作人员可以撤销并单。"))
     form = UnmergeForm(request.POST)
@@ -76,7 +76,7 @@ def case_unmerge(request, pk):
 
 @require_POST
 def case_split(request, pk):
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     formset = SplitFormSet(request.POST, prefix="part")
     if not formset.is_valid():
         return _invalid(request, case, formset, key="split", message=_("拆单未完成，请按提示修改。"))
@@ -94,7 +94,7 @@ def case_split(request, pk):
 @require_POST
 def complainant_add(request, pk):
     """A co-complainant added on the case page."""
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     form = ComplainantForm(request.POST, prefix="caller")
     if not form.is_valid():
         return _invalid(request, case, form, key="complainant", message=_("诉求人未添加，请按提示修改。"))
@@ -109,7 +109,7 @@ def complainant_add(request, pk):
 @require_POST
 def case_join(request, pk):
     """ "并入此案" on the new-case form: the caller typed there becomes a co-complainant of case `pk`; no new case."""
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     form = ComplainantForm(request.POST)
     error = None
     if form.is_valid():
@@ -138,7 +138,7 @@ def case_join(request, pk):
 @require_POST
 def resident_visit(request, pk):
     """One more resident's answer to the return visit of a resolved matter."""
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     form = ResidentVisitForm(request.POST)
     if not form.is_valid():
         from cases.views import _render_detail

@@ -9,13 +9,13 @@ from cases.filters import CaseFilter
 
 @require_GET
 def work_order(request, pk):
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     return render(request, "cases/print_work_order.html", {"sheets": [printing.sheet(request, case)]})
 
 
 @require_GET
 def visit_sheet(request, pk):
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     return render(request, "cases/print_visit_sheet.html", {"sheet": printing.sheet(request, case)})
 
 

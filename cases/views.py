@@ -85,7 +85,7 @@ def case_create(request):
 
 def case_edit(request, pk):
     _require_desk_role(request.user)
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     form = CaseForm(request.POST or None, instance=case, user=request.user)
     stale_events = None
     if request.method == "POST" and form.is_valid():
@@ -101,19 +101,19 @@ def case_edit(request, pk):
             stale_events = error.events
             # Keep what this person typed, now against the latest version: saving again is a deliberate choice.
             form.data = form.data.copy()
-            form.data["version"] = selectors.case_for(request.user, pk).version
+            form.data["version"] = selectors.case_for(request.user, pk, request=request).version
         except services.CaseError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("修改已保存。"))
             return redirect("cases:detail", pk=case.pk)
-    context = {"form": form, "case": selectors.case_for(request.user, pk), "stale_events": stale_events}
+    context = {"form": form, "case": selectors.case_for(request.user, pk, request=request), "stale_events": stale_events}
     return render(request, "cases/case_form.html", context, status=409 if stale_events is not None else 200)
 
 
 @require_POST
 def case_move(request, pk):
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     action = request.POST.get("action", "")
     if action not in MOVES:
         messages.error(request, _("未知的操作。"))
@@ -139,7 +139,7 @@ def case_move(request, pk):
 
 @require_POST
 def extension_request(request, pk):
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     form = ExtensionRequestForm(request.POST)
     if form.is_valid():
         try:
@@ -169,7 +169,7 @@ def extension_decide(request, pk):
         )
     except services.NotPermitted as error:
         messages.error(request, error.message)
-        return _render_detail(request, selectors.case_for(request.user, extension.case_id), status=403)
+        return _render_detail(request, selectors.case_for(request.user, extension.case_id, request=request), status=403)
     except services.CaseError as error:
         messages.error(request, error.message)
     else:
@@ -180,7 +180,7 @@ def extension_decide(request, pk):
 @require_POST
 def reveal_phone(request, pk):
     """Show the resident's full number, and record who looked at it."""
-    case = selectors.case_for(request.user, pk)
+    case = selectors.case_for(request.user, pk, request=request)
     reason = permissions.refusal(request.user, "reveal_phone", case)
     if reason is not None:
         raise PermissionDenied(reason)

@@ -67,7 +67,7 @@ def visit(request, token: str):
 @require_GET
 def case_panel(request, pk: int):
     """On the case page (by htmx): lookups by residents and, once resolved, the online visit link to send."""
-    case = case_selectors.case_for(request.user, pk)
+    case = case_selectors.case_for(request.user, pk, request=request)
     desk = roles.is_staff_member(request.user) or roles.is_committee_member(request.user)
     link = services.visit_link_for(case=case) if desk else None
     context = {
