@@ -21,9 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 os.environ.setdefault("DATABASE_PARALLEL_WORKERS", "0")  # as in a web process (deploy/gunicorn.conf.py)
 
+import gc
+
 import django
 
 django.setup()
+# As a web worker does once it has loaded the app (post_worker_init in deploy/gunicorn.conf.py): what lives for
+# the whole process is moved out of the collector's reach, so that a full collection no longer walks it.
+gc.freeze()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group, User  # noqa: E402

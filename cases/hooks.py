@@ -8,8 +8,10 @@ listeners must leave a trace a periodic sweep can pick up, so a failure delays t
 """
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -114,9 +116,31 @@ def unregister_case_writes(listener: Callable) -> None:
         _case_writes.remove(listener)
 
 
+_together = threading.local()
+
+
 def cases_written(changes: list[tuple[Facts | None, Facts | None]]) -> None:
     """Tell the listeners how each case was and is (facts); a listener that fails fails the write."""
     changes = [(before, after) for before, after in changes if before != after]
-    if changes:
+    collected = getattr(_together, "changes", None)
+    if collected is not None:
+        collected.extend(changes)
+    elif changes:
         for listener in _case_writes:
             listener(changes=changes)
+
+
+@contextmanager
+def together():
+    """Within it (and inside the caller's transaction), the writes of several cases reach the listeners as one
+    call at the end. 并单 and 拆单 write a few cases in one transaction: the roll-ups then take their rows in one
+    upsert in key order, where one upsert per case could cross another transaction's order and deadlock."""
+    if getattr(_together, "changes", None) is not None:  # already inside: the outer one tells
+        yield
+        return
+    _together.changes = collected = []
+    try:
+        yield
+    finally:
+        _together.changes = None
+    cases_written(collected)

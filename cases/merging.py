@@ -114,6 +114,7 @@ def _reason(note: str, action: str) -> str:
 
 
 @transaction.atomic
+@hooks.together()
 def case_merge(*, case_id: int, into_id: int, actor, note: str) -> Case:
     """Fold case `case_id` into `into_id` (or into that case's master, if it is itself merged)."""
     permissions.check(actor, "merge")  # the matrix's row; the neighbourhood is the scoping of _lock below
@@ -274,6 +275,7 @@ def complainant_add(
 
 
 @transaction.atomic
+@hooks.together()
 def resident_visit(
     *,
     case_id: int,
@@ -343,6 +345,7 @@ def _recount(master: Case) -> None:
 
 
 @transaction.atomic
+@hooks.together()
 def case_split(*, case_id: int, actor, parts: list[dict], note: str = "") -> list[Case]:
     """Make one child case per demand of `parts` (each a dict of case fields; the rest comes from the parent)."""
     _desk_role(actor)

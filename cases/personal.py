@@ -6,6 +6,7 @@ The patterns are written to be linear in the length of the text (no nested repet
 descriptions of many thousands of characters.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -21,14 +22,21 @@ LANDLINE = re.compile(r"^(0\d{2,3}-?)?[2-9]\d{6,7}(-\d{1,6})?$")
 _AREA = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))-?")
 
 
+@functools.cache
+def _ascii_table() -> dict[int, str]:
+    """Every non-ASCII decimal digit of Unicode (full-width １, Arabic-Indic ٣…) to its ASCII digit, ＋ to +: made
+    once, on first use, for str.translate. Decimal digits live in the first two planes (the last, U+1FBF0-9)."""
+    table = {ord(ch): str(unicodedata.decimal(ch)) for ch in map(chr, range(128, 0x20000)) if ch.isdecimal()}
+    table[ord("＋")] = "+"
+    return table
+
+
 def to_ascii_digits(text: str) -> str:
-    """Full-width and other Unicode decimal digits as 0-9, ＋ as +; every other character unchanged."""
+    """Full-width and other Unicode decimal digits as 0-9, ＋ as +; every other character unchanged (one character
+    for one: positions agree)."""
     if text.isascii():
         return text
-    return "".join(
-        str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ("+" if ch == "＋" else ch)
-        for ch in text
-    )
+    return text.translate(_ascii_table())
 
 
 def normalise_phone(value: str) -> str:
@@ -84,7 +92,8 @@ _BARE_PHONE = re.compile(
 
 
 def _numbers(text: str, replace_id, replace_phone) -> str:
-    if not text or not any(ch.isdecimal() for ch in text):
+    # Every number these patterns find has at least seven digits (a bare local number): most notes have fewer.
+    if not text or sum(map(str.isdecimal, text)) < 7:
         return text
     # Matched on a copy with ASCII digits; replaced in the text itself, so that full-width digits that are not part
     # of a number (１楼) stay as they were typed. to_ascii_digits maps one character to one: positions agree.

@@ -107,7 +107,11 @@ def case_edit(request, pk):
         else:
             messages.success(request, _("修改已保存。"))
             return redirect("cases:detail", pk=case.pk)
-    context = {"form": form, "case": selectors.case_for(request.user, pk, request=request), "stale_events": stale_events}
+    context = {
+        "form": form,
+        "case": selectors.case_for(request.user, pk, request=request),
+        "stale_events": stale_events,
+    }
     return render(request, "cases/case_form.html", context, status=409 if stale_events is not None else 200)
 
 

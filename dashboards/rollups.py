@@ -190,7 +190,9 @@ def _insert(rows: list[tuple[Bucket, list[int]]], tail: str, table: str, fields:
 def on_case_writes(*, changes) -> None:
     """The cases.hooks listener (registered in DashboardsConfig.ready)."""
     apply(changes)
-    keep_live([after if after is not None else {"id": before["id"]} for before, after in changes])
+    # A case written twice in one transaction (hooks.together) is kept as it is last.
+    now = {(after or before)["id"]: after if after is not None else {"id": before["id"]} for before, after in changes}
+    keep_live(list(now.values()))
 
 
 # --- the live cases ------------------------------------------------------------------------------

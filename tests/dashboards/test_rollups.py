@@ -199,3 +199,24 @@ def test_resolved_in_an_earlier_month_is_counted_from_the_cases_and_pruned_from_
     assert rollups.prune_live() == 1
     assert not LiveCase.objects.filter(case_id=old.pk).exists()
     assert LiveCase.objects.filter(is_open=True).count() == Case.objects.open().count()
+
+
+def test_a_merge_or_a_split_writes_its_roll_ups_in_one_ordered_upsert(cases, staff_user, neighbourhood, monkeypatch):
+    """并单 and 拆单 write several cases in one transaction; one upsert per case could take the day's rows in an
+    order another transaction crosses (a deadlock under load). The listener hears them all at once."""
+    heard = []
+    original = rollups.apply
+    monkeypatch.setattr(rollups, "apply", lambda changes: (heard.append(changes), original(changes))[1])
+    master = make_case(staff_user, neighbourhood=neighbourhood, category=cases[0].category)
+    duplicate = make_case(staff_user, neighbourhood=neighbourhood, category=cases[0].category)
+    heard.clear()
+
+    case_merge(case_id=duplicate.pk, into_id=master.pk, actor=staff_user, note="同一件事")
+    assert len(heard) == 1 and {after["id"] for _before, after in heard[0]} == {master.pk, duplicate.pk}
+
+    heard.clear()
+    part = {"title": "楼道灯不亮", "description": "三楼楼道灯坏了", "category": cases[0].category}
+    children = case_split(case_id=master.pk, actor=staff_user, parts=[part, {**part, "title": "门禁坏了"}])
+    assert len(heard) == 1
+    assert {after["id"] for _before, after in heard[0]} == {master.pk, *(child.pk for child in children)}
+    assert_kept_equals_a_recount()

@@ -83,3 +83,19 @@ def test_masking_a_hundred_thousand_characters_takes_well_under_a_second(adversa
     mask_text(adversarial)
     scrub_numbers(adversarial)
     assert time.process_time() - started < 1.0
+
+
+def test_every_unicode_digit_counts_as_the_digit_it_is():
+    """A number typed in full-width or any other script's digits is found and masked like ASCII digits."""
+    import sys
+    import unicodedata
+
+    from cases.personal import to_ascii_digits
+
+    digits = "".join(chr(c) for c in range(128, sys.maxunicode + 1) if chr(c).isdecimal())
+    assert len(digits) > 600
+    assert to_ascii_digits(digits) == "".join(str(unicodedata.decimal(ch)) for ch in digits)
+    assert to_ascii_digits("电话：＋８６ １３８１２３４５６７８") == "电话：+86 13812345678"
+    bengali = "".join(chr(0x09E6 + int(d)) for d in "13812345678")
+    assert "5678" in mask_text(f"联系电话{bengali}") and bengali not in mask_text(f"联系电话{bengali}")
+    assert mask_text("第6次跟进：楼道堆物已清") == "第6次跟进：楼道堆物已清"  # under seven digits: nothing to mask
