@@ -467,10 +467,17 @@ def main() -> int:
         caught_up = time.monotonic()
         wait_until(lambda: services.queued() == 0, 900, "the worker to empty the queue after the run")
         caught_up = time.monotonic() - caught_up
+        # The similarity work of the run's cases, all of it: what the worker did while catching up counts too.
+        worker_cpu = sum(
+            seconds - cpu_before.get(role, 0.0)
+            for role, seconds in cpu_by_role(services, database).items()
+            if role in services.queue_names()
+        )
     finally:
         services.stop()
 
     print(f"background work caught up {caught_up:.0f} s after the run (queues empty)")
+    print(f"worker CPU for the run's work, catching up included: {worker_cpu:.1f} s")
     report(args, results, elapsed, cpu, before, len(world["case_ids"]), logs)
     return 0 if not sum(results.errors.values()) else 1
 

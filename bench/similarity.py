@@ -180,7 +180,7 @@ def evaluate(path: Path) -> None:
     # re-ranked with the bonus matters.similarity.judge gives two cases whose texts name the same place.
     from matters.similarity import TEXT_PLACE_BONUS, place_relation
 
-    frequencies = name_frequencies(places)
+    frequencies = message_name_counts(places)
 
     def same_matter_ranker(vectors):
         top60 = ranker(vectors)
@@ -221,7 +221,7 @@ def evaluate(path: Path) -> None:
 MAX_SHOWN = 20  # similarity.MAX_SAME_CLASS: the whole same-class list, behind 更多
 
 
-def name_frequencies(places: list[set[str]]) -> dict[str, int]:
+def message_name_counts(places: list[set[str]]) -> dict[str, int]:
     """The document frequency of each name over the messages, as the index counts it (similarity.name_term)."""
     from matters.similarity import name_term
 
@@ -244,7 +244,7 @@ def linked_lists(
     names = [
         set(text.with_estate(text.place_keys(r["subject"], r["body"]), e)) for r, e in zip(rows, estates, strict=True)
     ]
-    frequencies = name_frequencies(names)
+    frequencies = message_name_counts(names)
     registry = {name: number for number, name in enumerate(sorted(set(estates) - {""}), 1)}
     known = frozenset(registry)
     facts = [

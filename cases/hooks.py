@@ -134,7 +134,8 @@ def cases_written(changes: list[tuple[Facts | None, Facts | None]]) -> None:
 def together():
     """Within it (and inside the caller's transaction), the writes of several cases reach the listeners as one
     call at the end. 并单 and 拆单 write a few cases in one transaction: the roll-ups then take their rows in one
-    upsert in key order, where one upsert per case could cross another transaction's order and deadlock."""
+    upsert in key order, where one upsert per case could cross another transaction's order and deadlock. What it
+    collects is told even if a savepoint inside it rolled back: wrap only writes that do not catch their errors."""
     if getattr(_together, "changes", None) is not None:  # already inside: the outer one tells
         yield
         return

@@ -87,18 +87,15 @@ class CasePaginator(Paginator):
     def _rows(self, ids: list[int]) -> list:
         """The rows of `ids`, in that order, with what a row shows. Finding the page's ids first and joining only
         their 25 rows afterwards keeps PostgreSQL from joining every match before it sorts them."""
-        model, related = self.object_list.model, self.object_list.query.select_related
-        found = model.objects.filter(pk__in=ids)
+        related = self.object_list.query.select_related
         # The list's related rows (category, places, assignee) from the dropdowns' cache where it serves them,
         # else joined; without the list's filters either way: the ids already passed them.
-        cached = isinstance(related, dict) and vocabularies.serves(self.request, model, related, found.db)
-        if not cached:
-            found.query.select_related = related
+        found = self.object_list.model.objects.filter(pk__in=ids)
+        found = vocabularies.join_unless_served(self.request, found, related)
         others = [name for name in self.prefetch if name not in selectors.LIST_PREFETCH]
         found = found.prefetch_related(*others).in_bulk()
         rows = [found[pk] for pk in ids if pk in found]
-        if cached:
-            vocabularies.attach_tree(self.request, rows, related)
+        vocabularies.attach_related(self.request, rows, related)
         return rows
 
     def _by_levels(self, offset: int, size: int) -> list:

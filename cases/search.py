@@ -47,19 +47,25 @@ def _joined_singles(pieces: list[str]) -> list[str]:
     return joined
 
 
+# The weights of relevance(): levels() walks the same values, so they are named once.
+PHRASE_IN_TITLE, PHRASE_IN_DESCRIPTION, WORD_IN_TITLE = 100, 50, 2
+
+
 def relevance(text: str, words: list[str]):
     """Closer matches first: the query as typed in the title, then in the description, then more words in the title."""
     phrase = "".join(text.split())
     score = Value(0)
     if phrase:
         score = Case(
-            When(title__icontains=phrase, then=Value(100)),
-            When(description__icontains=phrase, then=Value(50)),
+            When(title__icontains=phrase, then=Value(PHRASE_IN_TITLE)),
+            When(description__icontains=phrase, then=Value(PHRASE_IN_DESCRIPTION)),
             default=Value(0),
             output_field=IntegerField(),
         )
     for word in words:
-        in_title = Case(When(Q(title__icontains=word), then=Value(2)), default=Value(0), output_field=IntegerField())
+        in_title = Case(
+            When(Q(title__icontains=word), then=Value(WORD_IN_TITLE)), default=Value(0), output_field=IntegerField()
+        )
         score = score + in_title
     return score
 
@@ -82,5 +88,6 @@ def levels(text: str) -> list[Q]:
     if len(words) == 1 and words[0].lower() == phrase.lower():
         return [in_title, ~in_title & Q(**{f"description__{lookup}": phrase})]
     k = len(words)
-    rest = [*(50 + 2 * m for m in range(k, -1, -1)), *(2 * m for m in range(k, -1, -1))]
+    in_words = [WORD_IN_TITLE * m for m in range(k, -1, -1)]
+    rest = [*(PHRASE_IN_DESCRIPTION + value for value in in_words), *in_words]
     return [in_title, *(~in_title & Q(search_rank=value) for value in rest)]

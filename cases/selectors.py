@@ -24,20 +24,16 @@ def cases_for(user) -> QuerySet[Case]:
     return Case.objects.visible_to(user).select_related(*LIST_RELATED).prefetch_related(*LIST_PREFETCH)
 
 
-def case_for(user, pk: int, *, request=None) -> Case:
+def case_for(user, pk: int, *, request) -> Case:
     """One case `user` may see, or 404 (another neighbourhood's case does not exist for a committee).
 
-    Given the request, its places, category, assignee and the small vocabularies (team, channel…) come from the
-    dropdowns' cache instead of joins and a query each (cases/vocabularies.py): the case is read alone."""
+    Its places, category, assignee and the small vocabularies (team, channel…) come from the dropdowns' cache
+    instead of joins and a query each (cases/vocabularies.py): on PostgreSQL the case is read alone."""
     from cases import vocabularies
 
     queryset = Case.objects.visible_to(user).prefetch_related("assisting_departments")
-    if request is None:
-        return get_object_or_404(queryset.select_related(*LIST_RELATED).prefetch_related(*LIST_PREFETCH), pk=pk)
-    cached = vocabularies.serves(request, Case, LIST_RELATED_TREE, queryset.db)
-    case = get_object_or_404(queryset if cached else queryset.select_related(*LIST_RELATED), pk=pk)
-    if cached:
-        vocabularies.attach_tree(request, [case], LIST_RELATED_TREE)
+    case = get_object_or_404(vocabularies.join_unless_served(request, queryset, LIST_RELATED_TREE), pk=pk)
+    vocabularies.attach_related(request, [case], LIST_RELATED_TREE)
     vocabularies.attach(request, [case], LIST_PREFETCH)
     return case
 
@@ -47,13 +43,10 @@ def extension_for(user, pk: int) -> ExtensionRequest:
     return get_object_or_404(ExtensionRequest.objects.filter(case__in=Case.objects.visible_to(user)), pk=pk)
 
 
-def case_timeline(case: Case, *, request=None) -> list[CaseEvent]:
-    """Every line of the case's timeline, newest first; given the request, the actors come from the dropdowns'
-    cache (cases/vocabularies.py) rather than a join."""
+def case_timeline(case: Case, *, request) -> list[CaseEvent]:
+    """Every line of the case's timeline, newest first, its people from the dropdowns' cache (cases/vocabularies.py)."""
     from cases import vocabularies
 
-    if request is None:
-        return list(case.events.select_related("actor").order_by("-created_at", "-id"))
     events = list(case.events.order_by("-created_at", "-id"))
     vocabularies.attach(request, events, ["actor"])
     return events

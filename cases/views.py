@@ -87,7 +87,7 @@ def case_edit(request, pk):
     _require_desk_role(request.user)
     case = selectors.case_for(request.user, pk, request=request)
     form = CaseForm(request.POST or None, instance=case, user=request.user)
-    stale_events = None
+    stale_events = latest = None
     if request.method == "POST" and form.is_valid():
         try:
             services.case_update(
@@ -101,17 +101,16 @@ def case_edit(request, pk):
             stale_events = error.events
             # Keep what this person typed, now against the latest version: saving again is a deliberate choice.
             form.data = form.data.copy()
-            form.data["version"] = selectors.case_for(request.user, pk, request=request).version
+            latest = selectors.case_for(request.user, pk, request=request)
+            form.data["version"] = latest.version
         except services.CaseError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("修改已保存。"))
             return redirect("cases:detail", pk=case.pk)
-    context = {
-        "form": form,
-        "case": selectors.case_for(request.user, pk, request=request),
-        "stale_events": stale_events,
-    }
+    if request.method == "POST" and latest is None:  # the form wrote what was typed onto `case`: read it again
+        latest = selectors.case_for(request.user, pk, request=request)
+    context = {"form": form, "case": latest or case, "stale_events": stale_events}
     return render(request, "cases/case_form.html", context, status=409 if stale_events is not None else 200)
 
 

@@ -91,7 +91,8 @@ def model_choices(request, form_field, build) -> list:
 
 def attach(request, cases: list, fields: list[str]) -> None:
     """Give each of `cases` its `fields` (foreign keys to vocabulary tables: team, channel…) without a query
-    per field: the rows come from the same cache as the dropdowns, while the fingerprint is unchanged.
+    per field: the rows come from the same cache as the dropdowns, while the fingerprint is unchanged (shared
+    objects: read them, never write to them).
     Elsewhere (SQLite, a table that is not a vocabulary) they are prefetched as usual."""
     from django.db.models import prefetch_related_objects
 
@@ -126,18 +127,30 @@ def _all_vocabularies(model, tree: dict) -> bool:
     return True
 
 
-def serves(request, model, tree: dict, using: str = "default") -> bool:
-    """Whether attach_tree can give rows of `model` the related rows of `tree` (a select_related tree:
-    {"category": {"parent": {}}, "estate": {}}): on PostgreSQL, when every table of the tree is a vocabulary.
-    Where it cannot (SQLite), the caller joins them as usual."""
-    return fingerprint(request, using) is not None and _all_vocabularies(model, tree)
+def _serves(request, model, tree, using: str) -> bool:
+    """Whether the cache can give rows of `model` the related rows of `tree` (a select_related tree:
+    {"category": {"parent": {}}, "estate": {}}): on PostgreSQL, when every table of the tree is a vocabulary."""
+    return isinstance(tree, dict) and fingerprint(request, using) is not None and _all_vocabularies(model, tree)
 
 
-def attach_tree(request, rows: list, tree: dict) -> None:
-    """Give `rows` the related rows `tree` names from the cache (check `serves` first), so that their query joins
-    nothing: the planner's time for a seven-table join and a model per joined row are saved."""
+def join_unless_served(request, queryset, tree):
+    """`queryset` joining the related rows of `tree`, unless the cache serves them: then its rows are read alone
+    and `attach_related` gives them those rows (a seven-table join cost more to plan than to run)."""
+    if _serves(request, queryset.model, tree, queryset.db):
+        return queryset
+    queryset = queryset.all()
+    queryset.query.select_related = tree
+    return queryset
+
+
+def attach_related(request, rows: list, tree) -> None:
+    """Give `rows`, read by a join_unless_served queryset, the related rows of `tree` from the cache; nothing to
+    do where the query joined them. The attached rows are shared by every request of this process until the
+    fingerprint changes: read them, never write to them."""
+    if not rows or not _serves(request, type(rows[0]), tree, rows[0]._state.db or "default"):
+        return
     for name, below in tree.items():
         attach(request, rows, [name])
         if below:
             related = {id(row): row for row in (getattr(obj, name) for obj in rows) if row is not None}
-            attach_tree(request, list(related.values()), below)
+            attach_related(request, list(related.values()), below)

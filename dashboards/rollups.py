@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from cases.models import ANSWERED_RESULTS, DONE_STATUSES, OPEN_STATUSES, SATISFIED_RESULTS, Case, Status
 from dashboards.bins import bin_of
+from dashboards.figures import add_months, local_midnight, month_end
 from dashboards.models import BIN_FIELDS, COUNTS, Grain, LiveCase, Rollup
 
 # dimension → the case column that keys it
@@ -52,7 +53,6 @@ INDEX = {name: index for index, name in enumerate(FIELDS)}
 BIN_START = len(COUNTS)
 # The case columns a contribution reads.
 FACTS = [
-    "id",
     "received_at",
     "status",
     "accepted_at",
@@ -200,9 +200,7 @@ def on_case_writes(*, changes) -> None:
 
 def live_since(now: datetime | None = None) -> datetime:
     """The first moment of last month (local): a case resolved since then is kept in LiveCase."""
-    first = timezone.localdate(now).replace(day=1)
-    last_month = (first - timedelta(days=1)).replace(day=1)
-    return timezone.make_aware(datetime.combine(last_month, datetime.min.time()))
+    return local_midnight(add_months(timezone.localdate(now).replace(day=1), -1))
 
 
 def is_live(facts: dict, since: datetime) -> bool:
@@ -214,25 +212,31 @@ def is_live(facts: dict, since: datetime) -> bool:
 _LIVE_COLUMNS = ["received_at", *DIMENSION_COLUMNS.values(), "first_contact_due", "due_at", "resolved_at"]
 
 
+_LIVE_UPDATED = [field.name for field in LiveCase._meta.concrete_fields if field.name != "case_id"]
+
+
 def keep_live(cases: list[dict]) -> None:
     """Insert, update or remove the LiveCase rows of these cases (facts as they are now)."""
     since = live_since()
-    kept = [
-        LiveCase(
-            case_id=facts["id"],
-            is_open=facts["status"] in _OPEN,
-            accepted=facts["accepted_at"] is not None,
-            **{column: facts[column] for column in _LIVE_COLUMNS},
+    kept, gone = [], []
+    for facts in cases:
+        if not is_live(facts, since):
+            gone.append(facts["id"])
+            continue
+        kept.append(
+            LiveCase(
+                case_id=facts["id"],
+                is_open=facts["status"] in _OPEN,
+                accepted=facts["accepted_at"] is not None,
+                **{column: facts[column] for column in _LIVE_COLUMNS},
+            )
         )
-        for facts in cases
-        if is_live(facts, since)
-    ]
-    gone = [facts["id"] for facts in cases if not is_live(facts, since)]
     if gone:
         LiveCase.objects.filter(case_id__in=gone).delete()
     if kept:
-        fields = [field.name for field in LiveCase._meta.concrete_fields if field.name != "case_id"]
-        LiveCase.objects.bulk_create(kept, update_conflicts=True, unique_fields=["case_id"], update_fields=fields)
+        LiveCase.objects.bulk_create(
+            kept, update_conflicts=True, unique_fields=["case_id"], update_fields=_LIVE_UPDATED
+        )
 
 
 def prune_live() -> int:
@@ -318,10 +322,6 @@ def split(after: date | None, before: date | None) -> tuple[tuple[date | None, d
     if first is not None and last is not None and first > last:
         return None, edges
     return (first, last), edges
-
-
-def month_end(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def stored(neighbourhood_id: int | None, months, days: list[tuple[date, date]]) -> dict[tuple[str, int], list[int]]:

@@ -399,10 +399,7 @@ def overdue_list(user, scope: Scope) -> list[Case]:
         return overdue_cases(scoped_cases(user, scope), scope)
     found = LiveCase.objects.filter(scope.q(), is_open=True, due_at__lt=scope.now).order_by("due_at", "case_id")
     ids = list(found.values_list("case_id", flat=True)[:OVERDUE_LIST])
-    cases = Case.objects.filter(pk__in=ids).select_related(
-        "category__parent", "neighbourhood", "estate", "team", "assignee"
-    )
-    return sorted(cases, key=lambda case: ids.index(case.pk))
+    return overdue_cases(Case.objects.filter(pk__in=ids), scope)
 
 
 def overdue_cases(cases: QuerySet[Case], scope: Scope) -> list[Case]:

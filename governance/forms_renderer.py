@@ -9,6 +9,7 @@ of them falls back to the templates). A project's own widget templates go throug
 tests/ops/test_forms_renderer.py renders the app's forms both ways and compares.
 """
 
+import re
 from pathlib import Path
 
 import django
@@ -73,13 +74,6 @@ EXPECTED = {
         '{% endif %}{% include "django/forms/widgets/input.html" %}{% if widget.wrap_label %} {{ widget.label }}'
         "</label>{% endif %}"
     ),
-}
-# Templates that are one include of another, rendered as that one.
-ALIASES = {
-    "django/forms/widgets/checkbox_select.html": "django/forms/widgets/multiple_input.html",
-    "django/forms/widgets/radio.html": "django/forms/widgets/multiple_input.html",
-    "django/forms/widgets/checkbox_option.html": "django/forms/widgets/input_option.html",
-    "django/forms/widgets/radio_option.html": "django/forms/widgets/input_option.html",
 }
 
 
@@ -153,17 +147,22 @@ def _include(name: str, widget: dict) -> str:
     return RENDERERS[name]({"widget": widget}) + TAILS[name]
 
 
+def _grouped(widget: dict, opening: str, option: str, closing: str) -> str:
+    """The options of a select or a choice list, each group opened and closed around its own (Django's loop)."""
+    html = []
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            html.append(opening.format(_show(group)))
+        html.extend(option.format(_include(choice["template_name"], choice)) for choice in options)
+        if group:
+            html.append(closing)
+    return "".join(html)
+
+
 def _select(context) -> str:
     widget = context["widget"]
-    html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-    for group_name, options, _index in widget["optgroups"]:
-        if group_name:
-            html.append(f'\n  <optgroup label="{_show(group_name)}">')
-        html.extend(f"\n  {_include(option['template_name'], option)}" for option in options)
-        if group_name:
-            html.append("\n  </optgroup>")
-    html.append("\n</select>")
-    return "".join(html)
+    options = _grouped(widget, '\n  <optgroup label="{}">', "\n  {}", "\n  </optgroup>")
+    return f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>{options}\n</select>'
 
 
 def _select_option(context) -> str:
@@ -177,15 +176,10 @@ def _select_option(context) -> str:
 def _multiple_input(context) -> str:
     widget = context["widget"]
     ident, css = widget["attrs"].get("id"), widget["attrs"].get("class")
-    html = ["<div", f' id="{_show(ident)}"' if ident else "", f' class="{_show(css)}"' if css else "", ">"]
-    for group, options, _index in widget["optgroups"]:
-        if group:
-            html.append(f"\n  <div><label>{_show(group)}</label>")
-        html.extend(f"<div>\n    {_include(option['template_name'], option)}</div>" for option in options)
-        if group:
-            html.append("\n  </div>")
-    html.append("\n</div>")
-    return "".join(html)
+    ident = f' id="{_show(ident)}"' if ident else ""
+    css = f' class="{_show(css)}"' if css else ""
+    options = _grouped(widget, "\n  <div><label>{}</label>", "<div>\n    {}</div>", "\n  </div>")
+    return f"<div{ident}{css}>{options}\n</div>"
 
 
 def _input_option(context) -> str:
@@ -201,20 +195,18 @@ def _in_python() -> dict:
     """Template name -> its Python version, for the templates whose installed text is the expected one."""
     if any(_shipped(name) != text for name, text in EXPECTED.items()):
         return {}
-    if any(_shipped(name) != f'{{% include "{target}" %}}' for name, target in ALIASES.items()):
-        return {}
     found = {INPUT: _input, "django/forms/widgets/textarea.html": _textarea, "django/forms/label.html": _label}
     found["django/forms/errors/list/ul.html"] = found["django/forms/errors/list/default.html"] = _errors
     found["django/forms/widgets/select.html"] = _select
     found["django/forms/widgets/select_option.html"] = _select_option
     found["django/forms/widgets/multiple_input.html"] = _multiple_input
     found["django/forms/widgets/input_option.html"] = _input_option
-    for name, target in ALIASES.items():
-        found[name] = _aliased(target)
-    # The input types are one-line templates that include input.html (text.html, hidden.html, number.html…).
-    for path in (TEMPLATES / "django" / "forms" / "widgets").glob("*.html"):
-        if path.read_text().strip() == f'{{% include "{INPUT}" %}}':
-            found[f"django/forms/widgets/{path.name}"] = _input
+    # The templates that are one include of one of these (text.html, hidden.html, checkbox_select.html, radio.html,
+    # checkbox_option.html…) are rendered as the one they include.
+    for path in sorted((TEMPLATES / "django" / "forms" / "widgets").glob("*.html")):
+        target = re.fullmatch(r'\{% include "([^"]+)" %\}', path.read_text().strip())
+        if target and target[1] in found:
+            found[f"django/forms/widgets/{path.name}"] = _aliased(target[1])
     return found
 
 
@@ -229,7 +221,8 @@ TAILS = {name: _raw(name)[len(_raw(name).rstrip()) :] for name in RENDERERS}
 
 
 class FastRenderer(DjangoTemplates):
-    """Django's default form renderer; the templates of EXPECTED and ALIASES are rendered in Python."""
+    """Django's default form renderer; the templates of EXPECTED, and those that only include one of them, are
+    rendered in Python."""
 
     in_python = RENDERERS
 

@@ -114,7 +114,7 @@ if env_str("DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = env_database("DATABASE_REPLICA_URL", "")
     DATABASES["replica"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["governance.replica.ReplicaRouter"]
+    DATABASE_ROUTERS = ["governance.replica.ReplicaRouter"]
 # SQLite (the embedded default) builds the case_hood_category_received index without its INCLUDE (status) column,
 # which only PostgreSQL's index-only scans use: nothing to warn about.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

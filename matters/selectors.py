@@ -70,7 +70,7 @@ def class_of(case: Case) -> MatterClass | None:
 
 def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
     """Open cases that look like the same matter as an unsaved case being typed (nothing is written)."""
-    vector, places = _draft_vector(draft)
+    vector, places, documents = _draft_vector(draft)
     if not vector:
         return []
     draft.pk = 0
@@ -95,8 +95,13 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
     )
     candidates = list(candidates)
     signatures = [getattr(other, "signature", None) for other in candidates]
-    frequencies = similarity.name_frequencies([places, *(set(getattr(s, "places", None) or []) for s in signatures)])
-    documents, estates = similarity.indexed_count(), text.registry_estate_names()
+    # Names count only when the draft names a place (place_relation reads nothing otherwise).
+    frequencies, estates = {}, frozenset()
+    if places:
+        frequencies = similarity.name_frequencies(
+            [places, *(set(getattr(s, "places", None) or []) for s in signatures)]
+        )
+        estates = text.registry_estate_names()
     found, mine = [], similarity.Facts.of(draft)
     # Issue 16: before a place is chosen, a case is judged as if the draft were at its place, so the warning
     # shows while the clerk types the title and description (the neighbourhood, when chosen, still counts).
@@ -119,17 +124,18 @@ def preview_matches(user, *, draft: Case, limit: int = 5) -> list[SimilarCase]:
     return found[:limit]
 
 
-def _draft_vector(draft: Case) -> tuple[dict[str, float], set[str]]:
-    from matters.models import IndexStats, Term
+def _draft_vector(draft: Case) -> tuple[dict[str, float], set[str], int]:
+    """The draft's weighted tokens, the places it names and how many cases the index holds."""
+    from matters.models import Term
 
     names = text.registry_place_names()
     estate = draft.estate.name if draft.estate_id else ""
     bag, keys = text.read(draft.title, draft.description, names, estate)
     if not bag:
-        return {}, set()
+        return {}, set(), 0
     dfs = dict(Term.objects.filter(text__in=set(bag)).values_list("text", "df"))
-    documents = IndexStats.objects.filter(pk=1).values_list("documents", flat=True).first() or 0
-    return text.weigh(bag, dfs, documents), set(keys)
+    documents = similarity.indexed_count()
+    return text.weigh(bag, dfs, documents), set(keys), documents
 
 
 # --- classes -------------------------------------------------------------------------------------

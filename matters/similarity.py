@@ -301,7 +301,7 @@ class Columns:
 
 
 def place_codes(same_text_places) -> np.ndarray:
-    """shares_place() results as relate() takes them: 2 (same estate or organisation), 1 (same area), 0
+    """The codes of place_relation() as relate() takes them: 2 (same estate or organisation), 1 (same area), 0
     (different places), -1 (None)."""
     return np.array([-1 if same is None else int(same) for same in same_text_places], np.int8)
 
@@ -403,7 +403,7 @@ def judge(
     name_rarity: float = 1.0,
 ) -> Match | None:
     """Decide whether two cases are the same matter, the same class of matter, or neither, and say why.
-    `same_text_place`: how the names their texts mention compare (shares_place()), with the rarity of the name
+    `same_text_place`: how the names their texts mention compare (place_relation()), with the rarity of the name
     they share (place_relation()); it counts only for cases without an estate or address."""
     relations = relate(
         Columns.of([case]), Columns.of([other]), [similarity], place_codes([same_text_place]), [name_rarity]
@@ -458,7 +458,7 @@ def name_frequencies(name_sets) -> dict[str, int]:
 def place_relation(
     mine, theirs, frequencies: dict[str, int], documents: int, estates: frozenset[str] = frozenset()
 ) -> tuple[int | None, float]:
-    """How the names two texts mention compare (shares_place) and the rarity of the rarest name they share
+    """How the names two texts mention compare (text.compare_names) and the rarity of the rarest name they share
     (name_rarity; 0 when they share none). `estates`: the registry's estate names (text.compare_names)."""
     code, names = text.compare_names(mine, theirs, estates)
     if code < 0:
@@ -473,13 +473,6 @@ def names_decide(mine: Facts, other: Facts) -> bool:
     return not (mine.estate_id and other.estate_id) and not any(
         facts.address and not facts.estate_id for facts in (mine, other)
     )
-
-
-def shares_place(mine: set[str], theirs: set[str], estates: frozenset[str] = frozenset()) -> int | None:
-    """How the place and organisation names two texts mention compare (text.same_names): 2 they share an
-    estate or organisation, 1 an area only, 0 they name different ones, None one names none."""
-    same = text.same_names(mine, theirs, estates)
-    return None if same < 0 else same
 
 
 OTHER_FIELDS = (

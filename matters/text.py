@@ -339,10 +339,6 @@ def is_district(name: str) -> bool:
 ROUTE = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]?\d{1,4}(?:路(?![口段面灯边])|号线)")
 
 
-def is_route(name: str) -> bool:
-    return bool(ROUTE.fullmatch(name))
-
-
 def place_keys(title: str, description: str, names: list[str] = ()) -> list[str]:
     """The names of the places and organisations a text mentions (registry names and unknown ones), and the
     districts it names, each once: two texts name the same place when they share a name (丽发新城; one may be
@@ -459,7 +455,7 @@ def read(title: str, description: str, places: list[str] = (), estate: str = "")
     registry's names: two cases at one estate otherwise share its name's words and bigrams (谷山 庭院 山庭),
     whatever their problems."""
     keys = place_keys(title, description, places)
-    names = sorted({*places, *(key for key in keys if is_place(key))}, key=len, reverse=True)
+    names = sorted([*places, *(key for key in keys if is_place(key))], key=len, reverse=True)
     title = strip_places(title or "", names)
     description = strip_places(description or "", names)
     bag = [token[:40] for token in words(title) * TITLE_REPEAT + words(description) + bigrams(title)]

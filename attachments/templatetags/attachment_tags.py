@@ -39,11 +39,10 @@ def case_attachments(context, case):
     }
 
 
-@register.simple_tag(takes_context=True)
-def event_attachments(context, event) -> str:
-    """The files added with one timeline line; nothing at all for the many lines without one (no template to
-    render fifty times on a long timeline)."""
-    files = [a for a in _visible(context, event.case) if a.event_id == event.pk]
+def event_attachments(context, event, case) -> str:
+    """The files added with one timeline line (the case page's `timeline` tag calls it); nothing at all for the
+    many lines without one."""
+    files = [a for a in _visible(context, case) if a.event_id == event.pk]
     if not files:
         return ""
     return render_to_string("attachments/_event_files.html", {"files": files})

@@ -3,7 +3,6 @@
 from django import forms, template
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -28,14 +27,6 @@ def mask_phone(value: str) -> str:
 def mask_text(value: str) -> str:
     """Free text with the phone and ID numbers in it masked (cases/personal.py)."""
     return personal.mask_text(value or "")
-
-
-@register.simple_tag(takes_context=True)
-def visible_changes(context, event, case):
-    """A timeline line's field changes as the person looking may see them (masked, confidential hidden)."""
-    from cases.selectors import can_see_reporter
-
-    return personal.visible_changes(event.changes, can_see_reporter=can_see_reporter(context["request"].user, case))
 
 
 @register.simple_tag(takes_context=True)
@@ -129,9 +120,8 @@ def quick_widget(context, field):
     if isinstance(widget, forms.Select) and not isinstance(widget, forms.SelectMultiple):
         current = "" if field.value() is None else str(field.value())
         options = _options_html(_choices(field.field, request))
-        if current:
-            chosen = f'<option value="{conditional_escape(current)}">'
-            options = options.replace(chosen, chosen[:-1] + " selected>", 1)
+        chosen = f'<option value="{conditional_escape(current)}">'
+        options = options.replace(chosen, chosen[:-1] + " selected>", 1)
         required = " required" if field.field.required and field.form.use_required_attribute else ""
         return format_html(
             '<select name="{}" id="{}"{}>{}</select>', field.html_name, field.auto_id, required, mark_safe(options)
@@ -309,7 +299,6 @@ def timeline(context, events, case) -> str:
             said["actor", event.actor_id] = conditional_escape(person(event.actor))
         return said["actor", event.actor_id]
 
-    zone = timezone.get_current_timezone()
     items = []
     for event in events:
         status = ""
@@ -317,7 +306,7 @@ def timeline(context, events, case) -> str:
             before = f"{status_word(event.from_status)} → " if event.from_status else ""
             status = f'<span class="status-change">{before}{status_word(event.to_status)}</span>'
         html = (
-            f'<div class="when">{event.created_at.astimezone(zone):%Y-%m-%d %H:%M} · {who(event)}'
+            f'<div class="when">{_day(event.created_at, "%Y-%m-%d %H:%M")} · {who(event)}'
             f"</div>\n<div><strong>{what(event)}</strong> {status}</div>"
         )
         if event.note:
@@ -331,7 +320,7 @@ def timeline(context, events, case) -> str:
                 for change in changes
             )
             html += f'\n<ul class="changes diff">{lines}</ul>'
-        files = event_attachments(context, event)
+        files = event_attachments(context, event, case)
         items.append(f'\n  <li class="event event-{conditional_escape(event.kind)}">{html}{files}</li>')
     if not items:
         items.append(f'\n  <li class="muted">{conditional_escape(_("暂无记录。"))}</li>')

@@ -286,41 +286,48 @@ def test_texts_are_compared_by_the_names_they_mention_not_by_shared_characters()
     assert text.same_names({"开元路"}, set()) == -1
 
 
-def test_cases_naming_different_estates_or_institutions_are_never_the_same_matter(
-    staff_user, neighbourhood, noise_category
-):
-
-    texts = [
-        ("长沙学院宿舍晚上断电", "长沙学院学生宿舍每天晚上十一点断电，学生无法学习，希望学校取消断电。"),
-        ("涉外经济学院宿舍晚上断电", "涉外经济学院学生宿舍每天晚上十一点断电，学生无法学习，希望学校取消断电。"),
-        ("丽发新城小区电梯经常停运", "丽发新城小区电梯经常停运，物业不管，老人上下楼困难。"),
-        ("武广新城小区电梯经常停运", "武广新城小区电梯经常停运，物业不管，老人上下楼困难。"),
-    ]
-    cases = flagged(staff_user, neighbourhood, noise_category, texts)
+DIFFERENT_PLACES = {
     # Near-identical texts, but two colleges and two estates: the same class at most, never the same matter.
-    assert links_of(cases[0])[cases[1].pk].kind == LinkKind.SAME_CLASS
-    assert links_of(cases[2])[cases[3].pk].kind == LinkKind.SAME_CLASS
+    "colleges and estates": (
+        [
+            ("长沙学院宿舍晚上断电", "长沙学院学生宿舍每天晚上十一点断电，学生无法学习，希望学校取消断电。"),
+            ("涉外经济学院宿舍晚上断电", "涉外经济学院学生宿舍每天晚上十一点断电，学生无法学习，希望学校取消断电。"),
+            ("丽发新城小区电梯经常停运", "丽发新城小区电梯经常停运，物业不管，老人上下楼困难。"),
+            ("武广新城小区电梯经常停运", "武广新城小区电梯经常停运，物业不管，老人上下楼困难。"),
+        ],
+        {(0, 1): LinkKind.SAME_CLASS, (2, 3): LinkKind.SAME_CLASS},
+    ),
+    "a college named by a common word, districts' schools": (
+        [
+            # A college named by a common word (经济学院) and another college: two institutions.
+            ("A市经济学院强制学生外出实习", "A市经济学院强制学生寒假外出实习，不去就不发毕业证，学生苦不堪言。"),
+            (
+                "A市商贸旅游职业技术学院强制学生外出实习",
+                "A市商贸旅游职业技术学院强制学生寒假外出实习，不去就不发毕业证。",
+            ),
+            # Two districts' schools (二中, 一中: no name the engine reads), near-identical complaints.
+            ("A6区二中暑假收费补课", "A6区二中强制学生暑假补课并收取高额费用，家长敢怒不敢言。"),
+            ("A7县一中暑假收费补课", "A7县一中强制学生暑假补课并收取高额费用，家长敢怒不敢言。"),
+            ("A6区二中暑假强制收费补课", "A6区二中强制学生暑假补课，并收取高额费用，家长敢怒不敢言！"),
+        ],
+        # The same complaint twice from one district: the same matter.
+        {
+            (0, 1): LinkKind.SAME_CLASS,
+            (2, 3): LinkKind.SAME_CLASS,
+            (3, 4): LinkKind.SAME_CLASS,
+            (2, 4): LinkKind.SAME_MATTER,
+        },
+    ),
+}
 
 
-def test_cases_naming_different_colleges_or_districts_are_not_the_same_matter_whatever_their_text_shares(
-    staff_user, neighbourhood, noise_category
+@pytest.mark.parametrize("texts, expected", DIFFERENT_PLACES.values(), ids=DIFFERENT_PLACES.keys())
+def test_cases_naming_different_estates_colleges_or_districts_are_not_the_same_matter_whatever_their_text_shares(
+    staff_user, neighbourhood, noise_category, texts, expected
 ):
-
-    texts = [
-        # A college named by a common word (经济学院) and another college: two institutions.
-        ("A市经济学院强制学生外出实习", "A市经济学院强制学生寒假外出实习，不去就不发毕业证，学生苦不堪言。"),
-        ("A市商贸旅游职业技术学院强制学生外出实习", "A市商贸旅游职业技术学院强制学生寒假外出实习，不去就不发毕业证。"),
-        # Two districts' schools (二中, 一中: no name the engine reads), near-identical complaints.
-        ("A6区二中暑假收费补课", "A6区二中强制学生暑假补课并收取高额费用，家长敢怒不敢言。"),
-        ("A7县一中暑假收费补课", "A7县一中强制学生暑假补课并收取高额费用，家长敢怒不敢言。"),
-        ("A6区二中暑假强制收费补课", "A6区二中强制学生暑假补课，并收取高额费用，家长敢怒不敢言！"),
-    ]
     cases = flagged(staff_user, neighbourhood, noise_category, texts)
-    assert links_of(cases[0])[cases[1].pk].kind == LinkKind.SAME_CLASS
-    assert links_of(cases[2])[cases[3].pk].kind == LinkKind.SAME_CLASS
-    assert links_of(cases[3])[cases[4].pk].kind == LinkKind.SAME_CLASS
-    # The same complaint twice from one district: the same matter.
-    assert links_of(cases[2])[cases[4].pk].kind == LinkKind.SAME_MATTER
+    for (one, other), kind in expected.items():
+        assert links_of(cases[one])[cases[other].pk].kind == kind
 
 
 def test_two_bus_routes_are_two_matters_and_one_route_is_one(staff_user, neighbourhood, noise_category):
@@ -587,7 +594,7 @@ def test_judging_many_pairs_at_once_follows_the_rules_for_each_pair():
             elevator_age=rng.choice([None, 20, 22, 30]),
         )
 
-    # Similarities on and around every threshold, the four answers of shares_place() and names' rarities.
+    # Similarities on and around every threshold, the four answers of place_relation() and names' rarities.
     levels = [0.0, 0.079, 0.08, 0.12, 0.2, 0.3, 0.35, 0.4, 0.45, 0.55, 0.7, 0.95, 1.0]
     pairs = [
         (facts(n), facts(n + 1000), rng.choice(levels), rng.choice([None, 0, 1, 2]), rng.choice([0.0, 1 / 3, 1.0]))
