@@ -280,6 +280,8 @@ def main() -> None:
     client.force_login(staff_user())
     hood = Case.objects.filter(external_id__startswith="bench-").values_list("neighbourhood", flat=True).first()
     elevator = Category.objects.filter(name="电梯").values_list("pk", flat=True).first()
+    # A reference from the middle of the bench cases, typed as a clerk reads it off a work order.
+    reference = Case.objects.filter(external_id=f"bench-{args.n // 2:07d}").values_list("reference", flat=True).first()
     list_url = reverse("cases:list")
     pages = [
         ("list, unfiltered", list_url),
@@ -289,6 +291,9 @@ def main() -> None:
         ("list, sorted by due date", f"{list_url}?sort=due_at"),
         ("list, searched 电梯", f"{list_url}?q=电梯"),
         ("list, searched 困人 + filter", f"{list_url}?q=困人&neighbourhood={hood}"),
+        # Two words: both must match (about one elevator case in five says 困人).
+        ("list, searched 电梯 困人", f"{list_url}?q=电梯+困人"),
+        ("list, searched a reference", f"{list_url}?q={reference}"),
     ]
     ids = list(
         Case.objects.filter(external_id__startswith="bench-").values_list("pk", flat=True)[:: max(1, total // 50)]
